@@ -1,0 +1,48 @@
+import { IntentguardError, isIntentguardError } from '../errors.js';
+import type { Verb } from './verb.js';
+
+/**
+ * The `intentguard` command: a table of verbs, each in its own file, loaded on
+ * demand so that `intentguard check` does not pay for the LLM SDKs.
+ */
+const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(VERBS).map((v) => v.length), 4);
+  const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
+  return ['usage: intentguard <verb> [options]', '', 'verbs:', ...lines, '', 'Run `intentguard <verb> --help` for the options of a verb.'].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return verb === undefined ? 2 : 0;
+  }
+  if (verb === '--version') {
+    process.stdout.write('intentguard 0.1.0\n');
+    return 0;
+  }
+  const entry = VERBS[verb];
+  if (!entry) {
+    process.stderr.write(`intentguard: unknown verb '${verb}'\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const v = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${v.help}\n`);
+      return 0;
+    }
+    return await v.run(rest);
+  } catch (e) {
+    if (isIntentguardError(e)) {
+      process.stderr.write(`intentguard ${verb}: ${e.describe()}\n`);
+      return e.exitCode;
+    }
+    const err = new IntentguardError('IG_INTERNAL', e instanceof Error ? e.message : String(e));
+    process.stderr.write(`intentguard ${verb}: ${err.describe()}\n`);
+    return 1;
+  }
+}
