@@ -10,13 +10,13 @@ export interface Verb {
 }
 
 /** `node:util` parseArgs, with unknown flags and bad values reported as usage errors (exit 2). */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>, const P extends boolean = false>(
   argv: readonly string[],
-  options: T,
-  allowPositionals = false,
-) {
+  options: O,
+  allowPositionals?: P,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: P; strict: true }>> {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+    return parseArgs({ args: [...argv], options, allowPositionals: (allowPositionals ?? false) as P, strict: true });
   } catch (e) {
     throw new IntentguardError('IG_USAGE', e instanceof Error ? e.message : String(e));
   }
