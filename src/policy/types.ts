@@ -1,5 +1,7 @@
 import type { Boundary } from '../scope/types.js';
-import type { Principal } from '../session/types.js';
+import type { Principal, SessionFacts } from '../session/types.js';
+
+export type { SessionFacts } from '../session/types.js';
 
 /** What a rule does when it matches. Combination: deny > ask > judge > allow. */
 export type PolicyEffect = 'deny' | 'ask' | 'judge' | 'allow';
@@ -9,18 +11,6 @@ export type DefaultDecision = 'deny' | 'judge' | 'allow';
 
 /** The decision applied when the judge fails (timeout, error, unparsable verdict). */
 export type FailureDecision = 'deny' | 'allow';
-
-/** Facts about the session that conditions may read (`session.*` in CEL). */
-export interface SessionFacts {
-  readonly id: string;
-  /** Calls judged in this session so far. */
-  readonly calls: number;
-  /** Denials in this session so far. */
-  readonly denials: number;
-  /** True when some earlier tool result in the session was untrusted text. */
-  readonly untrustedSeen: boolean;
-  readonly tags: readonly string[];
-}
 
 /** The input to the policy pre-filter for one call. */
 export interface PolicyInput {

@@ -1,3 +1,15 @@
+/** Facts about the session that conditions may read (`session.*` in CEL). */
+export interface SessionFacts {
+  readonly id: string;
+  /** Calls judged in this session so far. */
+  readonly calls: number;
+  /** Denials in this session so far. */
+  readonly denials: number;
+  /** True when some earlier tool result in the session was untrusted text. */
+  readonly untrustedSeen: boolean;
+  readonly tags: readonly string[];
+}
+
 /** Who is acting: the agent, and the user it acts for. Set by the orchestrator or authentication, never by the model. */
 export interface Principal {
   readonly agent?: string | undefined;
@@ -49,7 +61,27 @@ export interface ProvenanceFact {
   /** `task`: the user named it; `untrusted`: only in tool results; `nowhere`: new here. */
   readonly source: ProvenanceSource;
   /** The tool results it appeared in, when `source` is `untrusted`: tool name and 1-based index in the history. */
-  readonly seenIn: readonly { readonly tool: string; readonly index: number }[];
+  readonly seenIn: readonly ProvenanceSighting[];
+  /** What the value looks like (`email`, `url`, `host`, `iban`, `digits`, `number`, `path`, `text`), when the ledger knows. */
+  readonly kind?: string | undefined;
+  /** True when the value is too short or common to have a provenance (`1`, `true`, `general`); `source` is then `nowhere`. */
+  readonly trivial?: boolean | undefined;
+}
+
+/** One tool result an argument value appeared in. */
+export interface ProvenanceSighting {
+  readonly tool: string;
+  /** 1-based index of the result in the session history. */
+  readonly index: number;
+  /**
+   * Set when the value sits inside text that addresses the assistant with
+   * instructions: `strong` for injection framing ("ignore previous
+   * instructions", a message "to you, the AI"), `weak` for an imperative
+   * request ("Please transfer … to …"). Absent for ordinary data.
+   */
+  readonly instruction?: 'strong' | 'weak' | undefined;
+  /** The lexicon cue that marked the instruction (a fixed phrase, never text copied from the result). */
+  readonly cue?: string | undefined;
 }
 
 /**
@@ -66,4 +98,32 @@ export interface ProvenanceLedger {
   facts(args: Readonly<Record<string, unknown>>): ProvenanceFact[];
   /** True when `value` appears in trusted text. */
   inTrusted(value: string): boolean;
+}
+
+/**
+ * One agent session: its task context, principal, history and provenance. The
+ * front (proxy, HTTP service) owns sessions and hands the current one to the guard.
+ */
+export interface SessionState {
+  readonly id: string;
+  /** The task context (trusted). May be replaced when a call carries a newer `_meta["intentguard/task"]`. */
+  readonly task: string;
+  readonly principal: Principal;
+  readonly ledger: ProvenanceLedger;
+  /** Calls so far, with their results (results are untrusted). */
+  readonly history: readonly HistoryEntry[];
+  /** Denials so far in this session. */
+  readonly denials: number;
+  /** True once the denial budget is spent: every further judged call is denied until a human clears it. */
+  readonly escalated: boolean;
+  /** Sets the task (trusted) and records it in the ledger. */
+  setTask(task: string): void;
+  /** Records a finished call and feeds its result text to the ledger as untrusted. */
+  recordResult(call: ToolCall, resultText: string | undefined): void;
+  /** Counts a denial; returns true when this denial spent the budget (the session is now escalated). */
+  recordDenial(): boolean;
+  /** A human cleared the escalation. */
+  clearEscalation(): void;
+  /** Facts exposed to policy conditions. */
+  facts(): SessionFacts;
 }

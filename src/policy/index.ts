@@ -1,0 +1,10 @@
+export type { DefaultDecision, FailureDecision, PolicyDecision, PolicyEffect, PolicyEngine, PolicyInput, SessionFacts } from './types.js';
+export { loadPolicies, compilePolicies, defaultPolicyEngine, loadPolicySet, policyFiles } from './load.js';
+export { compilePolicySet, mergeDefaults } from './compile.js';
+export type { CompiledPolicySet, PolicySource } from './compile.js';
+export { checkPolicies, checkPolicySources, checkPolicySet, runPolicyTest } from './check.js';
+export type { PolicyCheckReport, PolicyTestResult } from './check.js';
+export { PolicySet } from './engine.js';
+export { PolicyFileSchema, POLICY_LIMITS, renderPolicySchema } from './schema.js';
+export type { PolicyFile } from './schema.js';
+export { CEL_LIMITS } from './cel.js';
