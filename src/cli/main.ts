@@ -6,6 +6,14 @@ import type { Verb } from './verb.js';
  * demand so that `intentguard check` does not pay for the LLM SDKs.
  */
 const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
+  check: { summary: 'Validate policy files and run their inline tests.', load: async () => (await import('./check.js')).check },
+  decide: { summary: 'One decision for one trace, printed as JSON (audited).', load: async () => (await import('./decide.js')).decide },
+  eval: { summary: 'Score judges and prompts on labeled traces; reports and regression gates.', load: async () => (await import('./eval.js')).evalVerb },
+  serve: { summary: 'The HTTP service: MCP endpoints, POST /v1/decide, /healthz, /metrics.', load: async () => (await import('./serve.js')).serve },
+  proxy: { summary: 'Stdio MCP proxy in front of one stdio MCP server (drop-in command for MCP clients).', load: async () => (await import('./proxy.js')).proxy },
+  demo: { summary: 'See the guard at work: a scripted agent session with an injected instruction, offline.', load: async () => (await import('./demo.js')).demo },
+  tools: { summary: 'Tool pins: list pinned tools, approve changed definitions.', load: async () => (await import('./tools.js')).tools },
+  audit: { summary: 'Verify the hash chain of an audit log, or query its records.', load: async () => (await import('./audit.js')).audit },
 };
 
 function usage(): string {
