@@ -267,8 +267,13 @@ export class Guard {
     }
 
     const scopeStart = this.#clock.hrtime();
-    const clamped = clampArgs(request.call.args, policy.boundary, ctx);
+    const clamped = safely(() => clampArgs(request.call.args, policy.boundary, ctx));
     draft.scopeUs += elapsedUs(this.#clock, scopeStart);
+    if (!clamped.ok) {
+      draft.decision = 'deny';
+      draft.reasons.push(`arguments refused: ${clamped.reason}`);
+      return;
+    }
     if (clamped.violations.length > 0) {
       draft.decision = 'deny';
       draft.reasons.push(...clamped.violations.map(describeViolation));
@@ -322,8 +327,14 @@ export class Guard {
     let decision = baseDecision;
     if (verdict.decision === 'narrow') {
       const s = this.#clock.hrtime();
-      const narrowed = clampNarrowing(base, { scopes: verdict.scopes, args: verdict.args }, policy.boundary, ctx);
+      const narrowed = safely(() => clampNarrowing(base, { scopes: verdict.scopes, args: verdict.args }, policy.boundary, ctx));
       draft.scopeUs += elapsedUs(this.#clock, s);
+      if (!narrowed.ok) {
+        // A narrowing the algebra cannot even read is refused whole: the call keeps the base grant's limits.
+        draft.decision = 'deny';
+        draft.reasons.push(`the judge's narrowing was unreadable: ${narrowed.reason}`);
+        return;
+      }
       grant = narrowed.grant;
       if (narrowed.narrowed) {
         decision = 'narrow';
@@ -433,6 +444,16 @@ export class Guard {
       if (isIntentguardError(e) && e.code === 'IG_AUDIT_WRITE') throw e;
       throw new IntentguardError('IG_AUDIT_WRITE', 'the audit record could not be written; the call does not run', { cause: e });
     }
+  }
+}
+
+/** Runs a scope operation; hostile input it refuses (not JSON data, nested too deep) becomes a reason, never a throw. */
+function safely<T extends object>(op: () => T): (T & { ok: true }) | { ok: false; reason: string } {
+  try {
+    return { ...op(), ok: true };
+  } catch (e) {
+    if (isIntentguardError(e)) return { ok: false, reason: e.message };
+    throw e;
   }
 }
 

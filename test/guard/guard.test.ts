@@ -439,3 +439,13 @@ describe('Guard.run: credentials and execution', () => {
     expect(v.records).toBe(40);
   });
 });
+
+describe('Guard: hostile arguments', () => {
+  it('arguments nested deeper than the algebra reads are denied with a reason, not thrown', async () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 200; i++) deep = { d: deep };
+    const d = await guard().decide(req('fs', 'list_directory', { path: '/workspace', deep }), session());
+    expect(d.decision).toBe('deny');
+    expect(d.reasons.join(' ')).toMatch(/arguments refused/);
+  });
+});
