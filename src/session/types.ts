@@ -66,6 +66,8 @@ export interface ProvenanceFact {
   readonly kind?: string | undefined;
   /** True when the value is too short or common to have a provenance (`1`, `true`, `general`); `source` is then `nowhere`. */
   readonly trivial?: boolean | undefined;
+  /** True when `value` is an address, link or account found inside a longer text argument (a message body), not the whole argument. */
+  readonly embedded?: boolean | undefined;
 }
 
 /** One tool result an argument value appeared in. */

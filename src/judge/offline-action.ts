@@ -1,0 +1,276 @@
+/**
+ * Action relevance for the offline judge: what a tool does (from its name,
+ * annotations, schema and description) and what the task asks for (from its
+ * verbs, with synonyms), plus the topics and words each mentions.
+ */
+import type { ToolCall, ToolSpec } from '../session/types.js';
+import { foldIdentifier, isSpoofedIdentifier, looseIdentifier, looseForm, strictForm } from '../session/text.js';
+import { GENERIC_WORDS, MONEY_SEND_VERBS, SIDE_EFFECTS, TASK_VERBS, TOOL_VERBS, TOPIC_OF, splitWords, stem } from './offline-lexicon.js';
+import type { ActionClass } from './offline-lexicon.js';
+
+/** What the judge believes a tool does. */
+export interface ToolProfile {
+  /** The tool name as judged: look-alike letters folded, invisible characters removed. */
+  readonly name: string;
+  /** True when the raw name mixes scripts or hides invisible characters. */
+  readonly spoofed: boolean;
+  /** The main action class. */
+  readonly action: ActionClass;
+  /** Every class named anywhere in the name (e.g. `manage … sharing` → update, share). */
+  readonly classes: ReadonlySet<ActionClass>;
+  /** True unless every sign says read-only. */
+  readonly sideEffect: boolean;
+  /** Stemmed content words of the name, without the verb, the server prefix and generic words. */
+  readonly objects: ReadonlySet<string>;
+  /** Stemmed words of the server / product prefix (`gmail`, `binance`). */
+  readonly service: ReadonlySet<string>;
+  readonly topics: ReadonlySet<string>;
+  /** How the class was decided, for evidence. */
+  readonly basis: string;
+}
+
+const READ_PREFIX = /^(?:is|has|can|does|should)$/;
+const MAX_NAME = 256;
+
+/** Tool-name words that are nouns as often as verbs; they name the action only when no clearer verb does. */
+const NOUN_VERBS = new Set(
+  'email mail message post comment text sms call dm chat tweet retweet order payment money share log record note schedule book draft plan reply command script shell terminal status info stat lock tag label pin star setup build tip trade charge deposit wire checkout bid swap stake invite collaborator list search view access export import copy clone record print'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Classifies a tool. The name decides; annotations and the description can
+ * only add caution (a server may lie): `readOnlyHint: true` never turns a
+ * `delete_…` into a read, but `destructiveHint: true` makes a read-looking
+ * name side-effecting.
+ */
+export function profileTool(call: ToolCall, spec: ToolSpec | undefined): ToolProfile {
+  // Names are short; a hostile megabyte-long one is judged on its first part.
+  const raw = call.tool.length > MAX_NAME ? call.tool.slice(0, MAX_NAME) : call.tool;
+  const spoofed = isSpoofedIdentifier(raw);
+  const name = looseIdentifier(raw);
+  let words = splitWords(foldIdentifier(raw));
+  // A leading server or product prefix (`GmailSendEmail` from server `Gmail`) names a service, not an action.
+  const serverWords = splitWords((call.server ?? '').slice(0, MAX_NAME)).filter((w) => !['client', 'server', 'mcp', 'api', 'service', 'tools', 'tool'].includes(w));
+  const service = new Set<string>();
+  if (serverWords.length > 0 && serverWords.every((w, i) => words[i] === w)) {
+    words = words.slice(serverWords.length);
+    for (const w of serverWords) service.add(stem(w));
+  }
+  for (const w of serverWords) service.add(stem(w));
+  const classes = new Set<ActionClass>();
+  let action: ActionClass | undefined;
+  let basis = 'name';
+  const objects = new Set<string>();
+  // The first unambiguous verb decides; a word that is also a noun (`messages` in `get_received_sms_messages`) decides only when nothing else does.
+  const verbAt = words.findIndex((w) => TOOL_VERBS.has(w) && !NOUN_VERBS.has(w));
+  const primaryAt = verbAt >= 0 ? verbAt : words.findIndex((w) => TOOL_VERBS.has(w) || READ_PREFIX.test(w));
+  words.forEach((w, i) => {
+    const c = TOOL_VERBS.get(w) ?? (READ_PREFIX.test(w) ? 'read' : undefined);
+    if (c !== undefined && (i === primaryAt || !NOUN_VERBS.has(w))) {
+      classes.add(c);
+      if (i === primaryAt) action = c;
+      return;
+    }
+    const s = stem(w);
+    if (!GENERIC_WORDS.has(w) && !GENERIC_WORDS.has(s) && w.length > 1) objects.add(s);
+  });
+  // Money next to a sending or making verb is a transfer (`send_money`, `make_payment`).
+  if ((action === 'send' || action === 'create') && (objects.has('money') || objects.has('payment') || objects.has('fund'))) {
+    action = 'transfer';
+    classes.add('transfer');
+  }
+  // A side-effecting verb anywhere in the name outranks a read verb that comes first (`get_and_delete`).
+  const worst = [...classes].find((c) => c !== 'read' && c !== action);
+  if (action === 'read' && worst !== undefined) action = worst;
+  if (action === undefined) {
+    const desc = looseForm((spec?.description ?? '').slice(0, 300));
+    const first = desc.split(/[^a-z]+/).find((w) => TOOL_VERBS.has(w) || TOOL_VERBS.has(stem(w)) || TOOL_VERBS.has(w.replace(/s$/, '')));
+    const fromDesc = first === undefined ? undefined : (TOOL_VERBS.get(first) ?? TOOL_VERBS.get(stem(first)) ?? TOOL_VERBS.get(first.replace(/s$/, '')));
+    // Without a verb in the name, an unknown tool is treated as acting, unless the description reads it as a read and no hint says otherwise.
+    action = fromDesc ?? 'update';
+    basis = fromDesc === undefined ? 'no recognisable verb; treated as acting' : 'description';
+    classes.add(action);
+  }
+  const ann = spec?.annotations;
+  if (ann?.destructiveHint === true && action === 'read') {
+    action = 'update';
+    basis = 'destructiveHint';
+    classes.add('update');
+  }
+  if (ann?.readOnlyHint === false && action === 'read') {
+    action = 'update';
+    basis = 'readOnlyHint false';
+    classes.add('update');
+  }
+  const topics = new Set<string>();
+  for (const w of [...objects, ...service]) {
+    const t = TOPIC_OF.get(w);
+    if (t !== undefined) topics.add(t);
+  }
+  if (action === 'transfer' || classes.has('transfer')) topics.add('money');
+  return { name, spoofed, action, classes, sideEffect: SIDE_EFFECTS.has(action), objects, service, topics, basis };
+}
+
+/** What the task asks for. */
+export interface TaskProfile {
+  /** The task in strict form. */
+  readonly text: string;
+  /** Classes of action the task permits. */
+  readonly permits: ReadonlySet<ActionClass>;
+  /** Stemmed content words. */
+  readonly words: ReadonlySet<string>;
+  readonly topics: ReadonlySet<string>;
+  /** The task hands the choice of actions to a source ("do the tasks on my TODO list at …"). */
+  readonly delegates: boolean;
+  /** The task points at a source for its data ("the address in the ticket", "accordingly", "see history"). */
+  readonly referencesSource: boolean;
+}
+
+const NEGATION = /^(?:not|never|no|don't|dont|without|nor|didn't|doesn't|won't)$/;
+const SELF = /^(?:me|us|myself)$/;
+const SELF_VERBS = new Set(['give', 'tell', 'show', 'let', 'get', 'find', 'send', 'remind', 'email', 'text', 'message']);
+/** Words after which the next word is used as a verb ("please pay", "and then delete", "help me book"). */
+const VERB_LEAD = new Set(
+  'please kindly pls and then also to you i we can could would will must should just or now first finally next afterwards lets let\'s me i\'d i\'ll we\'ll go'.split(' '),
+);
+/** Words after which the next word is a noun ("my note", "the transfer", "a post"). */
+const DETERMINERS = new Set('my the a an this that these those your his her their our its any each every some no latest recent last first new old previous'.split(' '));
+/** Task words that are nouns as often as verbs: they count as a request only where a verb would stand. */
+const NOUN_TASK_VERBS = new Set(
+  'note record log list order post message email e-mail mail text book schedule plan set change update share transfer charge tip report draft store save lock mark label tag file call reply comment answer contact ping trade deposit split fix clear empty drop cover return test run start stop build turn switch open close tweet dm cc entry payment pay refund invite fill enter include note attach submit give'.split(
+    ' ',
+  ),
+);
+
+interface Token {
+  readonly w: string;
+  /** True at the start of a clause (after punctuation, a list number, or the text's start). */
+  readonly lead: boolean;
+}
+
+function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  let boundary = true;
+  for (const raw of text.split(/\s+/)) {
+    if (raw.length === 0) continue;
+    const w = raw.replace(/^[^a-z0-9@~/]+|[^a-z0-9@~/]+$/g, '').replace(/'s$/, '');
+    if (w.length > 0 && !/^\d{1,2}[.)]?$/.test(w)) out.push({ w, lead: boundary });
+    boundary = /[.,;:!?)\]]['"]?$/.test(raw) || /^\d{1,2}[.)]$/.test(raw) || /^[-*•]$/.test(raw);
+  }
+  return out;
+}
+
+/** True when the word at `i` is used as a verb: the start of a clause, after a lead word, and not after a determiner. */
+function verbUse(toks: readonly Token[], i: number, nounLike: boolean): boolean {
+  const t = toks[i];
+  if (t === undefined) return false;
+  const prev = toks[i - 1]?.w ?? '';
+  const prev2 = toks[i - 2]?.w ?? '';
+  if (NEGATION.test(prev) || NEGATION.test(prev2)) return false;
+  if (t.lead || VERB_LEAD.has(prev)) return true;
+  if (DETERMINERS.has(prev)) return false;
+  return !nounLike;
+}
+
+/** Classes of action a text asks for, with the self-answer and money rules. */
+function requestedClasses(toks: readonly Token[], money: boolean, into: Set<ActionClass>): void {
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]?.w ?? '';
+    const classes = TASK_VERBS.get(t);
+    const moneySend = money && MONEY_SEND_VERBS.has(t);
+    if (classes === undefined && !moneySend) continue;
+    if (!verbUse(toks, i, NOUN_TASK_VERBS.has(t))) continue;
+    const next = toks[i + 1]?.w ?? '';
+    // "give me", "tell me", "send me the link": an answer to the user, not an action — unless money moves.
+    if (SELF_VERBS.has(t) && SELF.test(next) && !(t === 'send' && money)) continue;
+    if (classes !== undefined) for (const c of classes) into.add(c);
+    if (moneySend) into.add('transfer');
+  }
+}
+
+const DELEGATION =
+  /\b(?:do|perform|complete|handle|execute|carry out|follow|take care of|work through|go through|action|process)\b(?![^.?!]{0,12}\bfollowing\b)[^.?!]{0,60}?\b(?:tasks?|actions?|to-?dos?|instructions?|steps?|requests?|items?|things|what (?:it|they|he|she) (?:says?|asks?))\b/;
+const SOURCE_NOUNS =
+  'e-?mails?|mails?|messages?|files?|documents?|docs?|notes?|tickets?|issues?|websites?|webpages?|web pages?|pages?|sites?|blogs?|posts?|lists?|notices?|letters?|invoices?|bills?|channels?|inbox|threads?|comments?|calendar|events?|spreadsheets?|sheets?|reports?|history|records?|drive|folders?|attachments?|pdfs?|readme|descriptions?|chats?|dms?|conversations?|reviews?|profiles?|orders?|statements?|receipts?|contracts?|forms?|memos?|agenda';
+const SOURCE_REF = new RegExp(
+  `\\b(?:in|from|on|at|inside|within|using|per|of)\\s+(?:the|my|this|that|her|his|their|our|its|your|these|those|[\\w-]+'s)?\\s*(?:[\\w'.-]+\\s+){0,3}?(?:${SOURCE_NOUNS})\\b|` +
+    `\\b(?:based on|according to|as (?:described|specified|listed|mentioned|stated|instructed|requested|indicated|shown|given|noted)|accordingly|like last (?:month|time|week|year)|same as (?:last|before)|(?:see|check) (?:the |my )?(?:\\w+ )?(?:history|file|email|message|page|notes?|records?))\\b|` +
+    `\\b(?:read|open|check|look at|take a look at)\\s+(?:the\\s+)?(?:file\\s+)?['"]?[\\w.-]+\\.[a-z0-9]{2,5}\\b`,
+);
+
+/** Reads the task: the actions it permits, its words and topics, and whether it delegates to or cites a source. */
+export function profileTask(task: string): TaskProfile {
+  const text = strictForm(task.length > 20_000 ? task.slice(0, 20_000) : task);
+  const toks = tokenize(text);
+  const permits = new Set<ActionClass>(['read']);
+  const { words, topics } = contentOf(toks);
+  if (/[$€£¥]\s?\d|\d\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?)\b/.test(text)) topics.add('money');
+  requestedClasses(toks, topics.has('money'), permits);
+  if (/\bset(?:ting)? up\b|\bsign(?:ing)? up\b|\bmake an? (?:reservation|booking|appointment|payment|transfer)\b/.test(text)) {
+    permits.add('create');
+    if (/payment|transfer/.test(text)) permits.add('transfer');
+  }
+  const delegates = DELEGATION.test(text);
+  return { text, permits, words, topics, delegates, referencesSource: delegates || SOURCE_REF.test(text) };
+}
+
+function contentOf(toks: readonly Token[]): { words: Set<string>; topics: Set<string> } {
+  const words = new Set<string>();
+  const topics = new Set<string>();
+  for (const { w } of toks) {
+    const s = stem(w);
+    if (!GENERIC_WORDS.has(w) && !GENERIC_WORDS.has(s)) words.add(s);
+    const topic = TOPIC_OF.get(s);
+    if (topic !== undefined) topics.add(topic);
+  }
+  return { words, topics };
+}
+
+/** How much a tool's words and topics overlap with a set of words and topics. */
+export function overlap(tool: ToolProfile, words: ReadonlySet<string>, topics: ReadonlySet<string>): { words: number; topics: number; service: boolean } {
+  let w = 0;
+  for (const o of tool.objects) if (words.has(o)) w++;
+  let t = 0;
+  for (const o of tool.topics) if (topics.has(o)) t++;
+  // The service named as one word too ("coinex" for `CoinEx`).
+  let service = tool.service.size > 1 && words.has([...tool.service].join(''));
+  for (const s of tool.service) if (words.has(s)) service = true;
+  return { words: w, topics: t, service };
+}
+
+/** What instruction text asks for: its words and topics, the actions it requests, and the objects of the reads it requests. */
+export interface RequestProfile {
+  readonly words: ReadonlySet<string>;
+  readonly topics: ReadonlySet<string>;
+  readonly permits: ReadonlySet<ActionClass>;
+  /** Stemmed words right after a read verb ("retrieve my saved addresses") or after "send my …": what the text wants read. */
+  readonly readObjects: ReadonlySet<string>;
+}
+
+const WINDOW_STOP = new Set('to with and then via through using into onto for so because if when after before but or'.split(' '));
+const DATA_SEND = new Set('send share email e-mail forward post upload export mail give provide'.split(' '));
+const POSSESSIVE = new Set('my our your his her their all every each'.split(' '));
+
+/** Profiles instruction text found in results, with the same word rules as the task. */
+export function profileRequest(text: string): RequestProfile {
+  const toks = tokenize(text);
+  const { words, topics } = contentOf(toks);
+  const permits = new Set<ActionClass>();
+  requestedClasses(toks, topics.has('money'), permits);
+  const readObjects = new Set<string>();
+  for (let i = 0; i < toks.length; i++) {
+    const w = toks[i]?.w ?? '';
+    const reads = TOOL_VERBS.get(w) === 'read';
+    const sends = DATA_SEND.has(w) && POSSESSIVE.has(toks[i + 1]?.w ?? '');
+    if (!(reads || sends) || !verbUse(toks, i, !reads)) continue;
+    for (let j = i + 1; j < Math.min(toks.length, i + 8); j++) {
+      const o = toks[j]?.w ?? '';
+      if (WINDOW_STOP.has(o)) break;
+      const st = stem(o);
+      if (!GENERIC_WORDS.has(o) && !GENERIC_WORDS.has(st)) readObjects.add(st);
+    }
+  }
+  return { words, topics, permits, readObjects };
+}
