@@ -10,16 +10,18 @@ import { redact } from './redact.js';
 import type { AuditEntry, AuditRecord, AuditSink } from './types.js';
 
 /**
- * `fsync`: each record is written and fsynced on its own before its append resolves.
- * `batch`: group commit — records appended within the same `batchMs` window (or tick) go out in one write and
- *          one fsync; each append resolves once its batch is durable.
- * `none`: written, never fsynced (tests, benchmarks).
+ * `fsync`: an append resolves once its record is written and fsynced; appends that arrive together share one
+ *          write and one fsync (group commit).
+ * `batch`: an append resolves once its record is written to the file (it survives a crash of this process);
+ *          the fsync follows in the background within `batchMs`, one for every record written meanwhile, so no
+ *          fsync sits on a call's path. A power loss can lose at most the last `batchMs` of records.
+ * `none`: written, fsynced only on `flush`/`close` (tests, benchmarks).
  */
 export type Durability = 'fsync' | 'batch' | 'none';
 
 export interface AuditLogOptions {
   readonly durability: Durability;
-  /** Batch window in milliseconds for `batch` (0: the current tick). */
+  /** `batch`: the most milliseconds between a record's write and its fsync (default 100). */
   readonly batchMs?: number | undefined;
   readonly clock?: Clock | undefined;
   /** Move a torn last line aside (to `<file>.torn-<ts>`) and record that, instead of refusing to open. */
@@ -33,6 +35,8 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 
 const RESERVED = new Set(['seq', 'ts', 'prev', 'hash']);
 const CHUNK = 64 * 1024;
+/** `batch` durability: the longest a written record waits for its fsync. */
+const DEFAULT_BATCH_MS = 100;
 
 // One writer per file per process: two would fork the chain.
 const openFiles = new Set<string>();
@@ -176,7 +180,7 @@ export class AuditLog implements AuditSink {
     this.#fh = fh;
     this.durability = options.durability;
     this.#clock = options.clock ?? systemClock;
-    this.#batchMs = Math.max(0, options.batchMs ?? 0);
+    this.#batchMs = Math.max(1, options.batchMs ?? DEFAULT_BATCH_MS);
     this.#seq = seq;
     this.#prev = prev;
   }
@@ -293,22 +297,9 @@ export class AuditLog implements AuditSink {
   }
 
   #schedule(): void {
-    if (this.#draining || this.#timer) return;
-    if (this.durability === 'batch') {
-      if (this.#batchMs > 0) {
-        const t = setTimeout(() => this.#fire(), this.#batchMs);
-        this.#timer = { cancel: () => clearTimeout(t) };
-      } else {
-        const i = setImmediate(() => this.#fire());
-        this.#timer = { cancel: () => clearImmediate(i) };
-      }
-    } else {
-      this.#startDrain();
-    }
-  }
-
-  #fire(): void {
-    this.#timer = undefined;
+    // Appends that arrive while a drain is writing queue up and share the next write (and, in `fsync`
+    // mode, the next fsync): group commit without a timer on the call path.
+    if (this.#draining) return;
     this.#startDrain();
   }
 
@@ -322,7 +313,7 @@ export class AuditLog implements AuditSink {
 
   async #drain(): Promise<void> {
     while (this.#pending.length > 0 && !this.#failure) {
-      const batch = this.durability === 'fsync' ? this.#pending.splice(0, 1) : this.#pending.splice(0);
+      const batch = this.#pending.splice(0);
       try {
         const buf = batch.length === 1 ? (batch[0] as Pending).bytes : Buffer.concat(batch.map((p) => p.bytes));
         let done = 0;
@@ -332,11 +323,12 @@ export class AuditLog implements AuditSink {
           if (bytesWritten <= 0) throw new IntentguardError('IG_AUDIT_WRITE', 'the write made no progress');
           done += bytesWritten;
         }
-        if (this.durability === 'none') {
-          this.#unsynced = true;
-        } else {
+        if (this.durability === 'fsync') {
           await this.#fh.datasync();
           this.#syncs++;
+        } else {
+          this.#unsynced = true;
+          if (this.durability === 'batch') this.#scheduleBackgroundSync();
         }
         for (const p of batch) p.resolve();
       } catch (e) {
@@ -346,15 +338,38 @@ export class AuditLog implements AuditSink {
     }
   }
 
+  /**
+   * `batch`: the record is in the file (it survives a crash of this process)
+   * when its append resolves; the fsync that makes it survive a power loss
+   * follows within `batchMs`, off the call path, one fsync for every record
+   * written meanwhile. A failed background fsync poisons the log.
+   */
+  #scheduleBackgroundSync(): void {
+    if (this.#timer) return;
+    const t = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#unsynced || this.#failure) return;
+      this.#unsynced = false;
+      this.#fh.datasync().then(
+        () => {
+          this.#syncs++;
+        },
+        (e: unknown) => {
+          this.#failure ??= writeError(this.file, `audit fsync failed: ${(e as Error).message}`, e);
+        },
+      );
+    }, this.#batchMs);
+    t.unref();
+    this.#timer = { cancel: () => clearTimeout(t) };
+  }
+
   /** Resolves once every record appended so far is written and fsynced (whatever the durability). */
   async flush(): Promise<void> {
     if (this.#timer) {
       this.#timer.cancel();
       this.#timer = undefined;
-      this.#startDrain();
-    } else if (this.#pending.length > 0) {
-      this.#startDrain();
     }
+    if (this.#pending.length > 0) this.#startDrain();
     while (this.#draining) await this.#draining;
     if (this.#failure) throw this.#failure;
     if (this.#unsynced) {
