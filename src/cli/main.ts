@@ -14,6 +14,9 @@ const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   demo: { summary: 'See the guard at work: a scripted agent session with an injected instruction, offline.', load: async () => (await import('./demo.js')).demo },
   tools: { summary: 'Tool pins: list pinned tools, approve changed definitions.', load: async () => (await import('./tools.js')).tools },
   audit: { summary: 'Verify the hash chain of an audit log, or query its records.', load: async () => (await import('./audit.js')).audit },
+  review: { summary: 'Label flagged decisions (appended to the audit log); export them as labeled traces.', load: async () => (await import('./review.js')).review },
+  tune: { summary: 'Propose policy changes from flagged decisions, replayed on the log and checked on evals.', load: async () => (await import('./tune.js')).tune },
+  keys: { summary: 'Credential signing keys: list them, rotate to a new one.', load: async () => (await import('./keys.js')).keys },
 };
 
 function usage(): string {
@@ -39,7 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const v = await entry.load();
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // `--help` after `--` belongs to the wrapped command (`intentguard proxy -- server --help`).
+    const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
       process.stdout.write(`${v.help}\n`);
       return 0;
     }
