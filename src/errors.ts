@@ -37,6 +37,9 @@ export const ERROR_TABLE = {
   IG_EVAL_GATE: { exit: 1, http: 500, docs: 'An eval gate failed.' },
   IG_EVAL_BUDGET: { exit: 1, http: 500, docs: 'The eval run reached its cost cap.' },
   IG_INTERNAL: { exit: 1, http: 500, docs: 'An internal error; details are in the service log, never on the wire.' },
+  IG_FORBIDDEN: { exit: 1, http: 403, docs: 'The authenticated agent may not do this (another principal, another session).' },
+  IG_NOT_FOUND: { exit: 2, http: 404, docs: 'No such route, upstream or session on the HTTP service.' },
+  IG_BODY_TOO_LARGE: { exit: 2, http: 413, docs: 'The request body exceeds `server.body_limit`.' },
 } as const satisfies Record<string, { exit: 0 | 1 | 2; http: number; docs: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

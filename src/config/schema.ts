@@ -61,6 +61,10 @@ const ApiKey = z.strictObject({
   agent: z.string().optional().describe('Agent name for principals authenticated by this key (default: id).'),
   user: z.string().optional(),
   groups: z.array(z.string()).default([]),
+  may_override_principal: z
+    .boolean()
+    .optional()
+    .describe('Let this key name another principal in `/v1/decide` and `/v1/sessions` bodies (an orchestrator key). Default false.'),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -107,6 +111,13 @@ export const ConfigSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
       body_limit: z.number().int().min(1024).default(1_048_576),
+      public_url: z.url().optional().describe('External base URL of the service, for OAuth protected-resource metadata (default: from the request).'),
+      max_mcp_sessions: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('Concurrent MCP sessions over HTTP (each holds its own upstream connections). Default 100.'),
       auth: z
         .strictObject({
           api_keys: z.array(ApiKey).default([]),
@@ -115,6 +126,10 @@ export const ConfigSchema = z.strictObject({
               issuer: z.string(),
               audience: z.string(),
               jwks_url: z.url(),
+              override_scope: z
+                .string()
+                .optional()
+                .describe('A scope (in the token\'s `scope` claim) that lets the bearer name another principal in request bodies.'),
             })
             .optional(),
           required: z.boolean().default(true).describe('Reject unauthenticated agents (when any method is configured).'),
@@ -132,6 +147,15 @@ export const ConfigSchema = z.strictObject({
           token_endpoint: z.url(),
           client_id: z.string(),
           client_secret: SecretRef.optional(),
+          provider_issuer: z
+            .string()
+            .optional()
+            .describe("The identity provider's issuer identifier: the audience of intentguard's actor assertion (default: the token endpoint's origin)."),
+          subject_token_type: z
+            .string()
+            .optional()
+            .describe("How the user's token is described to the provider (default urn:ietf:params:oauth:token-type:access_token)."),
+          timeout_ms: z.number().int().min(100).max(60_000).default(5000).describe('Time limit of one token exchange.'),
         })
         .optional(),
     })

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { AuditLog } from '../audit/log.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { buildCredentials, type CredentialSet } from '../credentials/build.js';
 import type { Issuer } from '../credentials/types.js';
 import { IntentguardError, isIntentguardError } from '../errors.js';
 import { Guard } from '../guard/guard.js';
@@ -27,6 +29,8 @@ export interface Runtime {
   reloadPolicies(): Promise<{ ok: boolean; error?: IntentguardError }>;
   /** The credential issuer for an upstream, if it has one. */
   issuerFor(server: string): Issuer | undefined;
+  /** Signing keys, JWKS and spawn-time secrets; absent when the issuers were given as an override. */
+  readonly credentials?: CredentialSet | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,10 @@ export async function createRuntime(loaded: LoadedConfig, overrides: RuntimeOver
   const clock = overrides.clock ?? systemClock;
   const policyPaths = overrides.policyPaths?.length ? overrides.policyPaths : config.policies;
   let current: PolicyEngine = policyPaths.length > 0 ? await loadPolicies([...policyPaths]) : defaultPolicyEngine();
+  // Before anything is opened: a missing secret or a bad key ring stops the start cleanly.
+  const credentials = overrides.issuers
+    ? undefined
+    : await buildCredentials(config, { clock, baseDir: loaded.file === undefined ? undefined : path.dirname(path.resolve(loaded.file)) });
 
   const judge = createJudge(overrides.judgeSpec ?? config.judge.spec, {
     ...(config.judge.prompt === undefined ? {} : { promptFile: config.judge.prompt }),
@@ -59,7 +67,7 @@ export async function createRuntime(loaded: LoadedConfig, overrides: RuntimeOver
     denialBudget: config.session.denial_budget,
     clock,
   });
-  const issuers = overrides.issuers ?? new Map<string, Issuer>();
+  const issuers = overrides.issuers ?? credentials?.issuers ?? new Map<string, Issuer>();
   const audiences = new Map(config.upstreams.map((u) => [u.name, u.audience ?? `urn:intentguard:upstream:${u.name}`]));
 
   const guard = new Guard({
@@ -98,6 +106,7 @@ export async function createRuntime(loaded: LoadedConfig, overrides: RuntimeOver
       }
     },
     issuerFor: (server) => issuers.get(server),
+    credentials,
     async close() {
       await judge.close?.();
       for (const issuer of issuers.values()) await issuer.close?.();
