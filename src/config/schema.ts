@@ -165,3 +165,9 @@ export const ConfigSchema = z.strictObject({
 export type Config = z.infer<typeof ConfigSchema>;
 export type UpstreamConfig = z.infer<typeof Upstream>;
 export type SecretReference = z.infer<typeof SecretRef>;
+
+/** The JSON Schema of configuration files, for editors (`examples/config.schema.json`). */
+export function renderConfigSchema(): string {
+  const schema = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -46,7 +46,8 @@ export function validateLocated<S extends z.ZodType>(
   const parsed = schema.safeParse(doc.value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const path = issue?.path ?? [];
+  // An unknown key is reported on the key's own line, not its parent's.
+  const path = issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : (issue?.path ?? []);
   const line = doc.lineOf(path);
   const rule = ruleOf?.(path);
   const where = path.length ? path.map(String).join('.') : '(root)';
