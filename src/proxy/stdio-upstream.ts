@@ -51,6 +51,8 @@ export class ChildProcessLink implements Link {
   readonly credentialCarrier = 'meta' as const;
 
   private child: ChildProcess | undefined;
+
+  private spawned: Promise<void> | undefined;
   private state: State = 'idle';
   private generation = 0;
   private failures = 0;
@@ -88,21 +90,15 @@ export class ChildProcessLink implements Link {
    */
   async start(): Promise<void> {
     await this.spawnChild();
-    const child = this.child;
-    if (!child) throw new IntentguardError('IG_USAGE', `cannot start the upstream server \`${this.options.command}\``);
-    await new Promise<void>((resolve, reject) => {
-      const onSpawn = () => {
-        child.off('error', onError);
-        resolve();
-      };
-      const onError = (e: NodeJS.ErrnoException) => {
-        child.off('spawn', onSpawn);
-        void this.close();
-        reject(new IntentguardError('IG_USAGE', `cannot start the upstream server \`${this.options.command}\`: ${e.code ?? e.message}`));
-      };
-      child.once('spawn', onSpawn);
-      child.once('error', onError);
-    });
+    const spawned = this.spawned;
+    if (!this.child || !spawned) throw new IntentguardError('IG_USAGE', `cannot start the upstream server \`${this.options.command}\``);
+    try {
+      await spawned;
+    } catch (e) {
+      void this.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new IntentguardError('IG_USAGE', `cannot start the upstream server \`${this.options.command}\`: ${code ?? (e as Error).message}`);
+    }
   }
 
   async send(message: JsonRpcMessage): Promise<void> {
@@ -197,6 +193,13 @@ export class ChildProcessLink implements Link {
       return;
     }
     this.child = child;
+    // Listen for the outcome of the spawn at once: 'spawn'/'error' fire on the next tick, which can come before
+    // any awaiting caller resumes (a start() called from an I/O callback would otherwise miss it and hang).
+    this.spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', reject);
+    });
+    this.spawned.catch(() => undefined);
     this.startedAt = this.clock.now();
     const framer = new LineFramer(
       {

@@ -187,9 +187,6 @@ class SessionManager implements McpSessions {
     };
     this.#sessions.set(id, session);
     try {
-      // Start the upstreams from a promise job. The stdio link waits for the child's 'spawn' event after an
-      // await; started from a plain I/O callback, Node emits that event (a nextTick) before the wait begins.
-      await Promise.resolve();
       if (endpoint !== AGGREGATE) {
         const upstream = upstreams[0];
         if (!upstream) throw new IntentguardError('IG_NOT_FOUND', 'no such upstream');

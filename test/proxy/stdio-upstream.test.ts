@@ -65,3 +65,27 @@ describe('ChildProcessLink', () => {
     await expect(link.start()).rejects.toMatchObject({ code: 'IG_USAGE', message: expect.stringContaining('ENOENT') });
   });
 });
+
+describe('ChildProcessLink.start from an I/O callback', () => {
+  it('resolves even when the spawn event fires before the caller resumes (regression: it hung)', async () => {
+    const { stat } = await import('node:fs');
+    const link = new ChildProcessLink({ command: process.execPath, args: [ECHO], stderr: 'ignore' });
+    links.push(link);
+    const started = await new Promise<string>((resolve, reject) => {
+      stat(ECHO, () => {
+        const timer = setTimeout(() => resolve('hung'), 5000);
+        link.start().then(
+          () => {
+            clearTimeout(timer);
+            resolve('started');
+          },
+          (e: unknown) => {
+            clearTimeout(timer);
+            reject(e as Error);
+          },
+        );
+      });
+    });
+    expect(started).toBe('started');
+  });
+});
