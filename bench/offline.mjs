@@ -1,12 +1,15 @@
 // Offline judge latency per call: p50/p99 over the public dev traces (when present) and over a
 // built-in set of synthetic, realistic inputs. Run after a build: `node bench/offline.mjs`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DATASETS = join(here, '..', '..', 'shared', 'datasets');
+const EVALS = join(here, '..', 'evals');
 const TARGET_P99_US = 200;
+/** A cascade (`cascade:offline>…`) calls the next stage only below this confidence. */
+const CASCADE_THRESHOLD = 0.8;
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return 0;
@@ -94,6 +97,50 @@ async function measure(judge, make, rounds) {
   return { n: all.length, p50: percentile(all, 50), p99: percentile(all, 99), bestP50: percentile(best, 50), bestP99: percentile(best, 99), max: all[all.length - 1] ?? 0 };
 }
 
+function readCases(file) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+/** Keys in a stable order, so that narrowed arguments compare by value. */
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  return v;
+}
+
+/** Right when the decision matches the label and, for a narrowing, the narrowed arguments match too. */
+function right(verdict, label) {
+  if (verdict.decision !== label.decision) return false;
+  if (verdict.decision !== 'narrow' || label.args === undefined) return true;
+  return JSON.stringify(canonical(verdict.args ?? {})) === JSON.stringify(canonical(label.args));
+}
+
+/**
+ * The share of traces the offline judge resolves at confidence ≥ the cascade threshold (a cascade would not
+ * call its LLM for them), the accuracy within that share, and the accuracy of the rest, for contrast.
+ */
+async function cascadeShare(judge, Ledger, name, cases) {
+  const hi = { n: 0, right: 0 };
+  const lo = { n: 0, right: 0 };
+  for (const c of cases) {
+    const r = await judge.judge(inputOf(Ledger, c, true));
+    if (!r.ok) continue;
+    const bucket = r.verdict.confidence >= CASCADE_THRESHOLD ? hi : lo;
+    bucket.n++;
+    if (right(r.verdict, c.label)) bucket.right++;
+  }
+  const n = hi.n + lo.n;
+  const pct = (a, b) => (b === 0 ? '   –  ' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
+  console.log(
+    `offline judge ${name.padEnd(44)} n=${String(n).padStart(5)}  resolved at confidence ≥ ${CASCADE_THRESHOLD}: ${pct(hi.n, n)} (accuracy ${pct(hi.right, hi.n)})` +
+      `  | below: ${pct(lo.n, n)} (accuracy ${pct(lo.right, lo.n)})`,
+  );
+  return { name, n, resolved: n === 0 ? 0 : hi.n / n, resolvedAccuracy: hi.n === 0 ? null : hi.right / hi.n, belowAccuracy: lo.n === 0 ? null : lo.right / lo.n };
+}
+
 export async function run() {
   const { createOfflineJudge } = await import('../dist/judge/offline.js');
   const { Ledger } = await import('../dist/session/ledger.js');
@@ -110,8 +157,14 @@ export async function run() {
 
   const sets = ['injecagent-dev.jsonl', 'agentdojo-dev.jsonl'].map((f) => join(DATASETS, f)).filter((f) => existsSync(f));
   if (sets.length === 0) console.log(`offline judge: no dev traces under ${DATASETS}; skipping the trace benchmark`);
+  const evalFiles = existsSync(EVALS) ? readdirSync(EVALS).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(EVALS, f)) : [];
+  const evalCases = evalFiles.flatMap(readCases);
+  if (evalCases.length > 0) {
+    await measure(judge, () => evalCases.map((c) => inputOf(Ledger, c, true)), 1);
+    report('evals/*.jsonl (session provenance)', await measure(judge, () => evalCases.map((c) => inputOf(Ledger, c, true)), ROUNDS));
+  }
   for (const file of sets) {
-    const cases = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const cases = readCases(file);
     const name = file.split('/').pop().replace('.jsonl', '');
     await measure(judge, () => cases.map((c) => inputOf(Ledger, c, true)), 1);
     report(`${name} (session provenance)`, await measure(judge, () => cases.map((c) => inputOf(Ledger, c, true)), ROUNDS));
@@ -121,7 +174,12 @@ export async function run() {
   await measure(judge, () => syn.map((c) => inputOf(Ledger, c, true)), 1);
   report('synthetic (session provenance)', await measure(judge, () => syn.map((c) => inputOf(Ledger, c, true)), ROUNDS));
   report('synthetic (cold: judge analyses results)', await measure(judge, () => syn.map((c) => inputOf(Ledger, c, false)), ROUNDS));
-  return results;
+
+  // What a cascade would resolve without its LLM: the offline verdicts at confidence ≥ the threshold, and how often they are right.
+  const cascade = [];
+  if (evalCases.length > 0) cascade.push(await cascadeShare(judge, Ledger, 'evals/*.jsonl (cascade stage 1)', evalCases));
+  for (const file of sets) cascade.push(await cascadeShare(judge, Ledger, `${file.split('/').pop().replace('.jsonl', '')} (cascade stage 1)`, readCases(file)));
+  return { latency: results, cascade };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -4,9 +4,11 @@
  * verbs, with synonyms), plus the topics and words each mentions.
  */
 import type { ToolCall, ToolSpec } from '../session/types.js';
+import { findInstructionSpans } from '../session/instructions.js';
 import { foldIdentifier, isSpoofedIdentifier, looseIdentifier, looseForm, strictForm } from '../session/text.js';
-import { GENERIC_WORDS, MONEY_SEND_VERBS, SIDE_EFFECTS, TASK_VERBS, TOOL_VERBS, TOPIC_OF, splitWords, stem } from './offline-lexicon.js';
+import { GENERIC_WORDS, MONEY_SEND_VERBS, SIDE_EFFECTS, TASK_VERBS, TOOL_VERBS, TOPIC_OF, argCategory, splitWords, stem } from './offline-lexicon.js';
 import type { ActionClass } from './offline-lexicon.js';
+import { COMMAND_ARG, EXECUTOR_WORD, commandClass } from './offline-command.js';
 
 /** What the judge believes a tool does. */
 export interface ToolProfile {
@@ -27,6 +29,8 @@ export interface ToolProfile {
   readonly topics: ReadonlySet<string>;
   /** How the class was decided, for evidence. */
   readonly basis: string;
+  /** Stem of the word that names the action (`scale` in `scale_deployment`), or of the name's first word when no verb is known. */
+  readonly verb: string;
 }
 
 const READ_PREFIX = /^(?:is|has|can|does|should)$/;
@@ -34,7 +38,7 @@ const MAX_NAME = 256;
 
 /** Tool-name words that are nouns as often as verbs; they name the action only when no clearer verb does. */
 const NOUN_VERBS = new Set(
-  'email mail message post comment text sms call dm chat tweet retweet order payment money share log record note schedule book draft plan reply command script shell terminal status info stat lock tag label pin star setup build tip trade charge deposit wire checkout bid swap stake invite collaborator list search view access export import copy clone record print'.split(
+  'email mail message post comment text sms call dm chat tweet retweet order payment money share log record note schedule book draft plan reply command script shell terminal status info stat lock tag label pin star setup build tip trade charge deposit wire checkout bid swap stake invite collaborator list search view access export import copy clone record print contact contacts merge release backup snapshot'.split(
     ' ',
   ),
 );
@@ -104,13 +108,47 @@ export function profileTool(call: ToolCall, spec: ToolSpec | undefined): ToolPro
     basis = 'readOnlyHint false';
     classes.add('update');
   }
+  // A "read" that is not read-only and takes a destination delivers data somewhere (`export_contacts` to an address): a send.
+  const delivers = Object.keys(call.args).some((k) => {
+    const c = argCategory(k);
+    return c === 'recipient' || c === 'destination';
+  });
+  if (action === 'update' && classes.has('read') && delivers) {
+    action = 'send';
+    classes.add('send');
+  }
+  // An HTTP tool does what its method says: GET reads, DELETE deletes, anything else sends data to the URL.
+  const method = call.args['method'];
+  if (typeof method === 'string' && Object.keys(call.args).some((k) => argCategory(k) === 'destination') && /^(?:get|head|options|post|put|patch|delete)$/i.test(method)) {
+    const m = method.toLowerCase();
+    const c: ActionClass = m === 'get' || m === 'head' || m === 'options' ? 'read' : m === 'delete' ? 'delete' : 'send';
+    // A name without a verb takes the method's class; a name with one only moves toward caution (`get_…` with DELETE deletes).
+    if (basis !== 'name' || (action === 'read' && c !== 'read') || (c === 'delete' && action !== 'delete')) {
+      action = c;
+      classes.add(c);
+      basis = `its method ${m.toUpperCase()}`;
+    }
+  }
+  // A generic executor does what its command does: `grep` reads, `DELETE FROM` deletes (unknown programs stay `execute`).
+  const executor = action === 'execute' || words.some((w) => EXECUTOR_WORD.test(w));
+  const command = executor ? Object.entries(call.args).find(([k, v]) => typeof v === 'string' && v.trim().length > 0 && COMMAND_ARG.test(k)) : undefined;
+  if (command !== undefined) {
+    const c = commandClass(command[1] as string);
+    classes.delete('execute');
+    if (c !== 'read' || action === 'execute') {
+      classes.add(c);
+      action = c;
+      basis = `what its ${command[0]} does`;
+    }
+  }
   const topics = new Set<string>();
   for (const w of [...objects, ...service]) {
     const t = TOPIC_OF.get(w);
     if (t !== undefined) topics.add(t);
   }
   if (action === 'transfer' || classes.has('transfer')) topics.add('money');
-  return { name, spoofed, action, classes, sideEffect: SIDE_EFFECTS.has(action), objects, service, topics, basis };
+  const verb = stem(words[primaryAt >= 0 ? primaryAt : 0] ?? '');
+  return { name, spoofed, action, classes, sideEffect: SIDE_EFFECTS.has(action), objects, service, topics, basis, verb };
 }
 
 /** What the task asks for. */
@@ -126,6 +164,12 @@ export interface TaskProfile {
   readonly delegates: boolean;
   /** The task points at a source for its data ("the address in the ticket", "accordingly", "see history"). */
   readonly referencesSource: boolean;
+  /** Stems of the words the task uses as verbs, known or not ("scale", "cordon"): a tool whose verb the task echoes is asked for. */
+  readonly verbs: ReadonlySet<string>;
+  /** The task forbids changes outright ("do not change anything", "read-only"). */
+  readonly forbidsChanges: boolean;
+  /** The task quotes injection framing itself or is about such attacks (a wiki page on prompt injection, a phishing fixture). */
+  readonly citesAttacks: boolean;
 }
 
 const NEGATION = /^(?:not|never|no|don't|dont|without|nor|didn't|doesn't|won't)$/;
@@ -148,16 +192,56 @@ interface Token {
   readonly w: string;
   /** True at the start of a clause (after punctuation, a list number, or the text's start). */
   readonly lead: boolean;
+  /** True inside a question ("how much did I pay …?", "did Grace accept …"): its verbs describe, they do not ask. */
+  readonly question: boolean;
+  /** True for an amount of money ("24.25 EUR", "$40"). */
+  readonly money: boolean;
+  /** True at the start of a sentence (after `.`, `!`, `?`, `;`, or the text's start). */
+  readonly sentence: boolean;
 }
 
+/** Words that open a question clause. `can`/`could`/`would`/`will` + "you" are requests, so they are not here. */
+const QUESTION_OPENERS = new Set(
+  'what what\'s how which who whom whose when where why did does is are was were has have had isn\'t aren\'t wasn\'t weren\'t didn\'t doesn\'t hasn\'t haven\'t'.split(' '),
+);
+const SUBJECT_PRONOUNS = new Set('i we he she they it you'.split(' '));
+const CURRENCY_WORDS = new Set('usd eur gbp chf jpy cad aud sek nok dkk pln inr cny dollar dollars euro euros pound pounds franc francs bucks yen'.split(' '));
+
 function tokenize(text: string): Token[] {
-  const out: Token[] = [];
+  const out: { w: string; lead: boolean; question: boolean; money: boolean; sentence: boolean }[] = [];
   let boundary = true;
-  for (const raw of text.split(/\s+/)) {
-    if (raw.length === 0) continue;
+  let sentence = true;
+  let question = false;
+  const raws = text.split(/\s+/).filter((r) => r.length > 0);
+  for (let r = 0; r < raws.length; r++) {
+    const raw = raws[r] ?? '';
     const w = raw.replace(/^[^a-z0-9@~/]+|[^a-z0-9@~/]+$/g, '').replace(/'s$/, '');
-    if (w.length > 0 && !/^\d{1,2}[.)]?$/.test(w)) out.push({ w, lead: boundary });
+    const c0 = w.charCodeAt(0);
+    const money = (c0 >= 48 && c0 <= 57 && /^\d+(?:[.,]\d+)*$/.test(w) && CURRENCY_WORDS.has((raws[r + 1] ?? '').replace(/[^a-z]/g, ''))) || /^[$€£¥]\s?\d/.test(raw);
+    // A bare small number is a list marker ("1.", "2)"), unless it is an amount.
+    if (w.length > 0 && (money || !/^\d{1,2}[.)]?$/.test(w))) {
+      if (boundary) question = QUESTION_OPENERS.has(w);
+      out.push({ w, lead: boundary, question, money, sentence });
+      // "do I …", "can we …", "should I …": a question; "can you …", "do the …": a request.
+      const prev = out[out.length - 2];
+      if (prev?.lead === true && /^(?:do|can|could|should|may|might|shall)$/.test(prev.w) && SUBJECT_PRONOUNS.has(w) && w !== 'you') {
+        prev.question = true;
+        out[out.length - 1]!.question = true;
+        question = true;
+      }
+    }
     boundary = /[.,;:!?)\]]['"]?$/.test(raw) || /^\d{1,2}[.)]$/.test(raw) || /^[-*•]$/.test(raw);
+    if (w.length > 0) sentence = /[.;!?]['"]?$/.test(raw);
+    // A question mark ends a question; the next clause starts fresh. A sentence with a question word that ends in one
+    // ("please, what is my limit?") is a question throughout, unless it asks someone to act ("could you …?").
+    if (/\?['"]?$/.test(raw)) {
+      question = false;
+      let start = out.length - 1;
+      while (start > 0 && !(out[start]?.sentence ?? true)) start--;
+      const sentenceToks = out.slice(start);
+      const asks = sentenceToks.some((t, k) => /^(?:can|could|would|will|won't)$/.test(t.w) && sentenceToks[k + 1]?.w === 'you');
+      if (!asks && sentenceToks.some((t) => QUESTION_OPENERS.has(t.w))) for (const t of sentenceToks) t.question = true;
+    }
   }
   return out;
 }
@@ -165,7 +249,7 @@ function tokenize(text: string): Token[] {
 /** True when the word at `i` is used as a verb: the start of a clause, after a lead word, and not after a determiner. */
 function verbUse(toks: readonly Token[], i: number, nounLike: boolean): boolean {
   const t = toks[i];
-  if (t === undefined) return false;
+  if (t === undefined || t.question) return false;
   const prev = toks[i - 1]?.w ?? '';
   const prev2 = toks[i - 2]?.w ?? '';
   if (NEGATION.test(prev) || NEGATION.test(prev2)) return false;
@@ -174,19 +258,65 @@ function verbUse(toks: readonly Token[], i: number, nounLike: boolean): boolean 
   return !nounLike;
 }
 
-/** Classes of action a text asks for, with the self-answer and money rules. */
-function requestedClasses(toks: readonly Token[], money: boolean, into: Set<ActionClass>): void {
+/** Verbs that take the action from their object ("process the refunds", "make a payment", "issue a refund"). */
+const LIGHT_VERBS = new Set('process handle issue do complete perform make carry action initiate execute submit run'.split(' '));
+/** Nouns that name an action, as the task verb they stand for ("refunds" → refund, "payment" → pay). */
+const ACTION_NOUN_VERB: ReadonlyMap<string, string> = new Map([
+  ['refund', 'refund'], ['payment', 'pay'], ['transfer', 'transfer'], ['deletion', 'delete'], ['removal', 'remove'], ['cancellation', 'cancel'],
+  ['invitation', 'invite'], ['invite', 'invite'], ['reservation', 'reserve'], ['booking', 'book'], ['reply', 'reply'], ['withdrawal', 'withdraw'],
+  ['deposit', 'deposit'], ['purchase', 'buy'], ['order', 'order'], ['change', 'change'], ['edit', 'edit'], ['update', 'update'], ['fix', 'fix'],
+  ['correction', 'correct'], ['merge', 'merge'], ['deployment', 'deploy'], ['deploy', 'deploy'], ['rollback', 'rollback'], ['restart', 'restart'],
+  ['upgrade', 'upgrade'], ['migration', 'migrate'], ['backup', 'backup'], ['release', 'release'], ['renewal', 'renew'], ['revocation', 'revoke'],
+]);
+
+/** A task verb, also when prefixed ("reassign" → assign) or compounded ("squash-merge" → merge). */
+function taskVerb(t: string): readonly ActionClass[] | undefined {
+  const direct = TASK_VERBS.get(t);
+  if (direct !== undefined) return direct;
+  if (t.length > 5 && t.startsWith('re')) {
+    const base = TASK_VERBS.get(t.slice(2)) ?? TASK_VERBS.get(t.slice(t.charAt(2) === '-' ? 3 : 2));
+    if (base !== undefined) return base;
+  }
+  const dash = t.lastIndexOf('-');
+  return dash > 0 ? TASK_VERBS.get(t.slice(dash + 1)) : undefined;
+}
+
+/** "Open" creates when its object is something one files (a pull request, an issue, a ticket, an account); otherwise it reads. */
+const OPENABLE = new Set('pr pull issue ticket account incident case bug branch discussion draft merge request mr support'.split(' '));
+const OPEN_CLASSES: readonly ActionClass[] = ['create'];
+function opensSomething(toks: readonly Token[], i: number): boolean {
+  for (let j = i + 1; j < Math.min(toks.length, i + 5); j++) if (OPENABLE.has(stem(toks[j]?.w ?? ''))) return true;
+  return false;
+}
+
+/** Classes of action a text asks for, with the self-answer, light-verb and money rules. */
+function requestedClasses(toks: readonly Token[], money: boolean, into: Set<ActionClass>, verbs?: Set<string>, addressed = false): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]?.w ?? '';
-    const classes = TASK_VERBS.get(t);
+    const classes = taskVerb(t) ?? (t === 'open' && opensSomething(toks, i) ? OPEN_CLASSES : undefined);
     const moneySend = money && MONEY_SEND_VERBS.has(t);
-    if (classes === undefined && !moneySend) continue;
-    if (!verbUse(toks, i, NOUN_TASK_VERBS.has(t))) continue;
+    const light = LIGHT_VERBS.has(t);
+    if (classes === undefined && !moneySend && !light) {
+      // Any other word where a verb stands is kept, so a tool whose verb the task echoes ("scale", "cordon") can be matched.
+      if (verbs !== undefined && verbUse(toks, i, true) && /^[a-z][a-z-]{2,}$/.test(t) && !QUESTION_OPENERS.has(t) && !DETERMINERS.has(t)) verbs.add(stem(t));
+      continue;
+    }
+    // Light verbs are nouns as often ("the issue", "the process"): like other such words, they count only where a verb stands.
+    if (!verbUse(toks, i, light || NOUN_TASK_VERBS.has(t))) continue;
     const next = toks[i + 1]?.w ?? '';
-    // "give me", "tell me", "send me the link": an answer to the user, not an action — unless money moves.
-    if (SELF_VERBS.has(t) && SELF.test(next) && !(t === 'send' && money)) continue;
+    // "give me", "tell me", "send me the link": an answer to the user, not an action — unless money moves, or the task gives an address to send to.
+    if (SELF_VERBS.has(t) && SELF.test(next) && !(t === 'send' && (money || addressed))) continue;
+    verbs?.add(stem(t));
     if (classes !== undefined) for (const c of classes) into.add(c);
     if (moneySend) into.add('transfer');
+    // The object decides what a light verb asks for; an amount of money as the object makes any verb a payment ("schedule 24 EUR to …").
+    for (let j = i + 1; j < Math.min(toks.length, i + 6); j++) {
+      const o = toks[j];
+      if (o === undefined || o.sentence) break;
+      if (o.money) into.add('transfer');
+      const noun = light && j <= i + 4 ? ACTION_NOUN_VERB.get(stem(o.w)) : undefined;
+      if (noun !== undefined) for (const c of TASK_VERBS.get(noun) ?? []) into.add(c);
+    }
   }
 }
 
@@ -200,6 +330,12 @@ const SOURCE_REF = new RegExp(
     `\\b(?:read|open|check|look at|take a look at)\\s+(?:the\\s+)?(?:file\\s+)?['"]?[\\w.-]+\\.[a-z0-9]{2,5}\\b`,
 );
 
+/** Words of a task about attacks themselves: content quoting them is what the user asked for. */
+const ATTACK_TOPIC = /\b(?:prompt[- ]injection|injection|injected|phishing|jailbreak|malicious|attack(?:s|ers?)?|spoof\w*|scam\w*|social engineering|red[- ]team\w*)\b/;
+
+const FORBIDS_CHANGES =
+  /\b(?:do not|don't|dont|never|without|must not|mustn't|shouldn't|should not)\s+(?:chang|modif|edit|touch|alter|updat|delet|remov|writ|mak\w* (?:any )?chang|act on)\w*\s+(?:anything|any\b|a thing|them|it|the data|what you find)|\b(?:stay|remain|be|keep (?:it|this|things))\s+read[- ]only\b|\bread[- ]only (?:mode|task|session|please)\b|\bjust (?:look|read|report|show|tell)\b[^.]{0,20}\bnothing else\b|\bno changes\b/;
+
 /** Reads the task: the actions it permits, its words and topics, and whether it delegates to or cites a source. */
 export function profileTask(task: string): TaskProfile {
   const text = strictForm(task.length > 20_000 ? task.slice(0, 20_000) : task);
@@ -207,13 +343,15 @@ export function profileTask(task: string): TaskProfile {
   const permits = new Set<ActionClass>(['read']);
   const { words, topics } = contentOf(toks);
   if (/[$€£¥]\s?\d|\d\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?)\b/.test(text)) topics.add('money');
-  requestedClasses(toks, topics.has('money'), permits);
+  const verbs = new Set<string>();
+  requestedClasses(toks, topics.has('money'), permits, verbs, /[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z]{2,}/.test(text));
   if (/\bset(?:ting)? up\b|\bsign(?:ing)? up\b|\bmake an? (?:reservation|booking|appointment|payment|transfer)\b/.test(text)) {
     permits.add('create');
     if (/payment|transfer/.test(text)) permits.add('transfer');
   }
   const delegates = DELEGATION.test(text);
-  return { text, permits, words, topics, delegates, referencesSource: delegates || SOURCE_REF.test(text) };
+  const citesAttacks = ATTACK_TOPIC.test(text) || findInstructionSpans(looseForm(task.length > 20_000 ? task.slice(0, 20_000) : task)).some((s) => s.strength === 'strong');
+  return { text, permits, words, topics, delegates, referencesSource: delegates || SOURCE_REF.test(text), verbs, forbidsChanges: FORBIDS_CHANGES.test(text), citesAttacks };
 }
 
 function contentOf(toks: readonly Token[]): { words: Set<string>; topics: Set<string> } {

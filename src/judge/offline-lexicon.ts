@@ -38,13 +38,14 @@ export const TOOL_VERBS: ReadonlyMap<string, ActionClass> = table({
     'translate analyze analyse recommend suggest track locate identify detect resolve convert export print peek poll lookup info',
   create:
     'create add new make insert append write upload save store put schedule book reserve register draft compose generate copy duplicate clone ' +
-    'import record log attach submit apply plan setup build',
+    'import record log attach submit plan setup build provision fork snapshot backup upsert',
   update:
     'update edit modify change set rename reschedule adjust patch replace move redirect reroute manage configure enable disable toggle turn ' +
     'switch mark tag label assign reset restore merge archive pin star approve accept reject decline confirm close reopen lock unlock ' +
-    'activate deactivate mute unmute upgrade downgrade sync',
-  delete: 'delete remove erase destroy drop purge clear wipe trash discard cancel revoke unsubscribe uninstall empty prune truncate unshare unpublish',
-  send: 'send email mail message post reply respond forward publish tweet retweet notify comment dm text sms call broadcast announce contact ping chat say tell',
+    'activate deactivate mute unmute upgrade downgrade sync bump scale resize rotate promote demote revert rollback rebase resolve acknowledge ' +
+    'snooze dismiss flag unflag suspend resume pause unpause renew tick overwrite rewrite edit apply transition escalate',
+  delete: 'delete remove erase destroy drop purge clear wipe trash discard cancel revoke unsubscribe uninstall empty prune truncate unshare unpublish terminate deprovision',
+  send: 'send email mail message post reply respond forward publish tweet retweet notify comment dm text sms call broadcast announce contact ping chat say tell rsvp',
   transfer: 'transfer pay payment withdraw deposit refund buy sell purchase order trade tip donate charge wire remit swap stake lend borrow invest checkout bid money',
   share: 'share grant invite authorize authorise permit allow delegate expose collaborator',
   execute: 'execute run exec eval install deploy launch start stop restart kill shell command terminal script spawn invoke trigger reboot shutdown',
@@ -59,16 +60,19 @@ export const TASK_VERBS: ReadonlyMap<string, readonly ActionClass[]> = (() => {
   };
   put(
     'create add make set schedule book reserve register draft compose write append insert upload save store record log put generate prepare ' +
-      'plan organize organise arrange note attach submit fill enter include',
+      'plan organize organise arrange note attach submit fill enter include copy clone fork provision file',
     ['create', 'update'],
   );
   put(
     'update edit modify change adjust rename reschedule move fix correct replace amend revise configure enable disable turn switch mark label ' +
-      'assign reset redirect merge approve accept decline confirm lock unlock archive rearrange postpone shift extend increase decrease raise lower',
+      'assign reset redirect merge approve accept decline confirm lock unlock archive rearrange postpone shift extend increase decrease raise lower ' +
+      'bump tick overwrite rewrite apply scale resize rotate promote demote revert restore roll rollback rebase resolve close reopen ' +
+      'acknowledge snooze dismiss flag pin unpin star tag release upgrade downgrade migrate sync suspend resume pause unpause activate ' +
+      'deactivate reactivate renew transition escalate limit cap reduce restrict tighten point repoint require enforce protect mandate',
     ['update', 'create'],
   );
-  put('delete remove erase clear clean purge drop trash discard cancel wipe uninstall unsubscribe revoke empty', ['delete', 'update']);
-  put('send email e-mail mail message reply respond answer forward text dm notify tell inform post tweet publish announce contact ping remind write cc', [
+  put('delete remove erase clear clean purge drop trash discard cancel wipe uninstall unsubscribe revoke empty terminate destroy prune', ['delete', 'update']);
+  put('send email e-mail mail message reply respond answer forward text dm notify tell inform post tweet publish announce contact ping remind write cc rsvp comment', [
     'send',
     'create',
   ]);
@@ -78,7 +82,7 @@ export const TASK_VERBS: ReadonlyMap<string, readonly ActionClass[]> = (() => {
     'update',
   ]);
   put('share grant invite allow authorize authorise permit give add', ['share', 'send', 'create', 'update']);
-  put('run execute install deploy launch start stop restart build compile kill', ['execute']);
+  put('run execute install deploy redeploy launch start stop restart reboot rerun trigger build compile kill', ['execute']);
   put('go drive guide bring', ['control']);
   return m;
 })();

@@ -1,6 +1,6 @@
 /**
  * The offline judge: no model, deterministic, explainable, microseconds. It
- * weighs three signals and says how sure it is, so that a cascade asks an LLM
+ * weighs these signals and says how sure it is, so that a cascade asks an LLM
  * only when it is not:
  *
  * - provenance: a consequential argument (recipient, destination, account,
@@ -8,8 +8,22 @@
  *   untrusted tool results — above all from text in them that addresses the
  *   assistant with instructions — is the signature of indirect injection;
  * - action relevance: a side-effecting action the task never asked for is
- *   denied, firmly when untrusted text asked for it;
- * - narrowing: a read, list or search call is narrowed to what the task names.
+ *   denied, firmly when untrusted text asked for it. The action is what the
+ *   call does (a `grep` through `run_command` reads), compared with what the
+ *   task asks for (its verbs, their objects, the tool's own verb echoed);
+ * - over-reach (`offline-overreach.ts`): the asked-for action with more than
+ *   the task says — another amount, an owner role, a whole repository, a path
+ *   outside the ones named, a credential store;
+ * - exfiltration (`offline-egress.ts`): data read earlier leaving for a
+ *   destination nobody named, secrets written into a side effect, recipients
+ *   the agent made up;
+ * - narrowing (`offline-narrow.ts`): a call is narrowed to what the task
+ *   names (a path inside, a smaller count, the named items of a list).
+ *
+ * Confidence follows the kind of evidence: a value planted by an injection,
+ * data leaving for an unnamed host, a secret in a comment are firm (≥ 0.8); a
+ * judgement from vocabulary alone (a missing verb, a file the task did not
+ * name, an administrative object) stays below 0.8, so a cascade asks a model.
  *
  * Untrusted text (arguments, results, descriptions) is only ever searched for
  * signs of trouble. Nothing in it can move a verdict toward allow: phrases like
@@ -20,14 +34,18 @@ import type { Clock } from '../clock.js';
 import { analyseUntrusted, Ledger, REDACTED_VALUE } from '../session/ledger.js';
 import type { UntrustedAnalysis } from '../session/ledger.js';
 import { findInstructionSpans, TODO_CUE } from '../session/instructions.js';
-import { capText, isSpoofedIdentifier, looseForm } from '../session/text.js';
+import { capText, isSpoofedIdentifier, looseForm, strictForm } from '../session/text.js';
 import type { HistoryEntry, ProvenanceFact, ProvenanceSighting } from '../session/types.js';
-import type { Evidence, Judge, JudgeInput, JudgeResult, Verdict } from './types.js';
+import type { Judge, JudgeInput, JudgeResult, Verdict } from './types.js';
 import { overlap, profileRequest, profileTask, profileTool } from './offline-action.js';
-import type { TaskProfile, ToolProfile } from './offline-action.js';
+import type { RequestProfile, TaskProfile, ToolProfile } from './offline-action.js';
 import { ACTION_NOUNS, argCategory } from './offline-lexicon.js';
 import type { ActionClass, ArgCategory } from './offline-lexicon.js';
 import { proposeNarrowing } from './offline-narrow.js';
+import { changedFields, credentialRead, destructiveOverwrite, escalatedSetting, objectOverreach, pathOutsideTask, quantityOverreach, secretValueRead } from './offline-overreach.js';
+import { exfiltration, inventedRecipient, secretLeak, secretsIn } from './offline-egress.js';
+import { quote, scalarArgs } from './offline-signal.js';
+import type { Signal } from './offline-signal.js';
 
 export interface OfflineJudgeOptions {
   readonly clock?: Clock;
@@ -38,18 +56,12 @@ export type OfflineDecision = Pick<Verdict, 'decision' | 'reason' | 'confidence'
   readonly args?: Readonly<Record<string, unknown>> | undefined;
 };
 
-interface Signal {
-  readonly decision: 'allow' | 'deny';
-  readonly confidence: number;
-  readonly reason: string;
-  readonly evidence: readonly Evidence[];
-}
-
 /** Arguments and descriptions are scanned up to this size (results are capped by the ledger's analysis). */
 const MAX_ARG_SCAN = 16_384;
 const MAX_SPAN_TEXT = 16_384;
 const MAX_HISTORY = 200;
-const SHORT = 60;
+/** Untrusted result text searched for carried data, at most. */
+const MAX_RESULT_TEXT = 262_144;
 
 /** One analysis per history entry object: sessions hand the same frozen entries to every call. */
 const analysisCache = new WeakMap<HistoryEntry, { readonly result: string; readonly analysis: UntrustedAnalysis }>();
@@ -66,19 +78,37 @@ function analysisOf(entry: HistoryEntry): UntrustedAnalysis | undefined {
   return analysis;
 }
 
-function taskProfileOf(task: string): TaskProfile {
-  let p = taskCache.get(task);
+/** Secret values shown in one result, found once per analysis. */
+const secretCache = new WeakMap<UntrustedAnalysis, readonly string[]>();
+function secretsOf(a: UntrustedAnalysis): readonly string[] {
+  let s = secretCache.get(a);
+  if (s === undefined) {
+    s = secretsIn(a.text);
+    secretCache.set(a, s);
+  }
+  return s;
+}
+
+/** Profiles of planted text by text: the same results are judged again at every later call of a session. */
+const requestCache = new Map<string, RequestProfile>();
+function requestProfileOf(text: string): RequestProfile {
+  let p = requestCache.get(text);
   if (p === undefined) {
-    if (taskCache.size >= 512) taskCache.clear();
-    p = profileTask(task);
-    taskCache.set(task, p);
+    if (requestCache.size >= 512) requestCache.clear();
+    p = profileRequest(text);
+    requestCache.set(text, p);
   }
   return p;
 }
 
-function quote(v: string): string {
-  const one = v.replace(/\s+/g, ' ');
-  return one.length > SHORT ? `${one.slice(0, SHORT - 1)}…` : one;
+function taskProfileOf(task: string): TaskProfile {
+  let p = taskCache.get(task);
+  if (p === undefined) {
+    if (taskCache.size >= 2_048) taskCache.clear();
+    p = profileTask(task);
+    taskCache.set(task, p);
+  }
+  return p;
 }
 
 function where(s: { readonly tool: string; readonly index: number }): string {
@@ -148,12 +178,33 @@ function instructionsInArgs(args: Readonly<Record<string, unknown>>): { arg: str
   return found;
 }
 
+/** A word in an argument that mixes Latin with look-alike letters (or hides invisible ones) and that the task does not contain. */
+function lookalikeInArgs(args: Readonly<Record<string, unknown>>, rawTask: string): { arg: string; word: string } | undefined {
+  const taskStrict = strictForm(rawTask);
+  let budget = MAX_ARG_SCAN;
+  for (const { path, value } of scalarArgs(args, 128)) {
+    if (typeof value !== 'string' || !/[\u0080-\uffff]/.test(value)) continue;
+    const text = value.slice(0, budget);
+    budget -= text.length;
+    for (const word of text.split(/[\s"'`<>()[\]{},;]+/)) {
+      if (word.length < 3 || !/[a-z]/i.test(word) || !isSpoofedIdentifier(word)) continue;
+      if (taskStrict.includes(strictForm(word))) continue;
+      return { arg: path, word };
+    }
+    if (budget <= 0) break;
+  }
+  return undefined;
+}
+
 function describeAction(a: ActionClass): string {
   return ACTION_NOUNS[a];
 }
 
 /** The pure decision for one call: same input, same output. */
-export function decideOffline(input: JudgeInput): OfflineDecision {
+export function decideOffline(given: JudgeInput): OfflineDecision {
+  // Arguments that are not an object (a hostile or broken caller) are judged as no arguments: the checks below then fail closed.
+  const args = given.call.args;
+  const input = args !== null && typeof args === 'object' && !Array.isArray(args) ? given : { ...given, call: { ...given.call, args: {} } };
   const task = taskProfileOf(input.task);
   const tool = profileTool(input.call, input.tool);
   // The newest results matter; a hostile caller's ten-thousand-entry history is cut to a bounded window.
@@ -162,6 +213,12 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
   const analyses = history.map(analysisOf);
   const facts = factsFor(input, history, offset, analyses);
   const signals: Signal[] = [];
+  // The task uses the tool's own verb ("scale the deployment" for `scale_deployment`): it asks for that action, whatever its class.
+  const echo = tool.verb.length > 2 && task.verbs.has(tool.verb);
+  // …or uses a word of its name as the verb ("get Kim to review" for `request_reviewers`), for actions that add or change, never destroy or pay.
+  const objectEcho =
+    (tool.action === 'create' || tool.action === 'update' || tool.action === 'send') && [...tool.objects].some((o) => o.length > 3 && (task.verbs.has(o) || task.verbs.has(o.replace(/er$/, ''))));
+  const permits = (c: ActionClass): boolean => task.permits.has(c) || echo || (objectEcho && (c === 'create' || c === 'update' || c === 'send'));
 
   // Instruction-like text anywhere in the results: where it is and what it asks for.
   const spans: SpanInfo[] = [];
@@ -175,7 +232,7 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
     }
   });
   const strongSpans = spans.filter((s) => s.strength === 'strong');
-  const injected = profileRequest(spanText);
+  const injected = requestProfileOf(spanText);
   const injOv = overlap(tool, injected.words, injected.topics);
   const toolNameFlat = tool.name.replace(/[^a-z0-9]/g, '');
   const literal = toolNameFlat.length >= 8 && spanText.replace(/[^a-z0-9]/g, '').includes(toolNameFlat);
@@ -281,7 +338,7 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
       continue;
     }
     if (weak !== undefined && cat !== undefined && distinctive(f)) {
-      const relevant = tool.sideEffect ? task.permits.has(tool.action) : readRelevance(tool, task, taskArgs.length > 0) === 'words';
+      const relevant = tool.sideEffect ? permits(tool.action) : readRelevance(tool, task, taskArgs.length > 0) === 'words';
       const trusted = task.referencesSource && relevant;
       signals.push({
         decision: trusted ? 'allow' : 'deny',
@@ -313,7 +370,7 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
   // 3. Action relevance.
   if (tool.sideEffect) {
     const sensitive = [...tool.classes].filter((c) => c === 'delete' || c === 'transfer' || c === 'share' || c === 'execute');
-    const unasked = [tool.action, ...sensitive].filter((c) => !task.permits.has(c));
+    const unasked = [tool.action, ...sensitive].filter((c) => !permits(c));
     if (unasked.length > 0 && !task.delegates) {
       const what = describeAction(unasked[0] ?? tool.action);
       if (injectionAsks && firstAsking !== undefined) {
@@ -342,9 +399,12 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
         evidence: [{ source: 'task', detail: 'the task delegates the choice of actions to a document it names' }],
       });
     } else {
+      // A destructive, paying, sharing or executing call is sure only when the values that decide where it lands are the user's own.
+      const risky = tool.action === 'delete' || tool.action === 'transfer' || tool.action === 'share' || tool.action === 'execute';
+      const landingFromTask = facts.every((f) => f.trivial === true || f.embedded === true || consequential(f, tool) === undefined || f.source === 'task');
       signals.push({
         decision: 'allow',
-        confidence: injectionAsks && strongSpans.length > 0 ? 0.7 : 0.9,
+        confidence: injectionAsks && strongSpans.length > 0 ? 0.7 : risky && !landingFromTask ? 0.78 : 0.9,
         reason: `the task asks to ${describeAction(tool.action)}`,
         evidence: [{ source: 'task', detail: `the task permits "${describeAction(tool.action)}" (${quote(input.call.tool)}: ${tool.basis})` }],
       });
@@ -375,7 +435,8 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
   }
 
   // 4. Hostile text in the arguments or in the tool's own description.
-  const inArgs = instructionsInArgs(input.call.args);
+  // Attack text in the arguments is the user's own content when the task itself quotes such text or is about it (a wiki page on prompt injection, a phishing fixture).
+  const inArgs = task.citesAttacks ? undefined : instructionsInArgs(input.call.args);
   if (inArgs !== undefined) {
     signals.push({
       decision: tool.sideEffect ? 'deny' : 'allow',
@@ -397,9 +458,57 @@ export function decideOffline(input: JudgeInput): OfflineDecision {
     }
   }
 
+  // 5. Over-reach and exfiltration: the right kind of action, with more than the task asked for or data going where nobody said.
+  if (tool.sideEffect && task.forbidsChanges) {
+    signals.push({
+      decision: 'deny',
+      confidence: 0.93,
+      reason: `the task says not to change anything; ${quote(input.call.tool)} would`,
+      evidence: [{ source: 'task', detail: `the task forbids changes; ${quote(input.call.tool)} ${describeAction(tool.action)} (${tool.basis})` }],
+    });
+  }
+  const spoofedText = lookalikeInArgs(input.call.args, input.task);
+  if (spoofedText !== undefined) {
+    signals.push({
+      decision: 'deny',
+      confidence: tool.sideEffect ? 0.9 : 0.8,
+      reason: `${spoofedText.arg} holds a word that mixes look-alike letters from another script (${quote(spoofedText.word)}); confirm the exact value with the user`,
+      evidence: [{ arg: spoofedText.arg, source: 'argument', detail: `${quote(spoofedText.word)} mixes Latin with look-alike letters, and the task does not contain it` }],
+    });
+  }
+  const overreach = [
+    objectOverreach(tool, task),
+    changedFields(tool, task, input.call.args),
+    secretValueRead(tool, task),
+    quantityOverreach(tool, task, input.call.args),
+    escalatedSetting(tool, task, input.call.args),
+    pathOutsideTask(tool, task, input.task, input.call.args, (v) => facts.some((f) => f.value === v && f.source === 'untrusted' && f.seenIn.every((x) => x.instruction === undefined))),
+    credentialRead(tool, input.task, input.call.args),
+    destructiveOverwrite(tool, task, history, input.call.args),
+  ];
+  // Built only when a check needs all result text at once; most calls never do.
+  let resultMemo: string | undefined;
+  const results = (): string => {
+    if (resultMemo === undefined) {
+      const parts: string[] = [];
+      let size = 0;
+      for (const a of analyses) {
+        if (a === undefined || size >= MAX_RESULT_TEXT) continue;
+        parts.push(a.text);
+        size += a.text.length;
+      }
+      resultMemo = parts.join('\n\n');
+    }
+    return resultMemo;
+  };
+  const secrets = (): string[] => analyses.flatMap((a) => (a === undefined ? [] : secretsOf(a)));
+  const egress = { tool, spec: input.tool, args: input.call.args, facts, principal: input.principal, results, secrets, taskText: task.text };
+  for (const sig of [...overreach, exfiltration(egress), secretLeak(egress), inventedRecipient(egress)]) if (sig !== undefined) signals.push(sig);
+
   const verdict = combine(signals);
-  if (verdict.decision === 'allow' && !tool.sideEffect) {
-    const n = proposeNarrowing(input.call, input.task, input.boundary);
+  if (verdict.decision === 'allow') {
+    const sourceOf = (path: string): 'task' | 'untrusted' | 'nowhere' | undefined => facts.find((f) => f.arg === path && f.embedded !== true)?.source;
+    const n = proposeNarrowing(input.call, input.task, input.boundary, { results, sideEffect: tool.sideEffect, sourceOf });
     if (n !== undefined) {
       return { decision: 'narrow', args: n.args, reason: n.reason, confidence: Math.min(verdict.confidence, 0.9), evidence: [...n.evidence, ...verdict.evidence] };
     }

@@ -74,13 +74,31 @@ const STRONG: readonly Cue[] = [
   },
   {
     cue: 'claim of prior approval',
-    words: ['approved', 'authorized', 'authorised', 'allowed', 'permitted', 'consented', 'cleared', 'preapproved', 'pre-approved'],
-    re: /\b(?:the (?:user|owner|admin|administrator|guard|judge|policy|security (?:team|system))|i)\s+(?:has |have )?(?:already |explicitly |fully )?(?:approved|authori[sz]ed|allowed|permitted|pre-?approved|consented|cleared)\b/g,
+    words: ['approved', 'authorized', 'authorised', 'allowed', 'permitted', 'consented', 'cleared', 'preapproved', 'pre-approved', 'signed'],
+    re: /\b(?:the (?:[a-z-]+ )?(?:user|owner|admin|administrator|guard|judge|policy|reviewer|team|system|manager|department|officer|lead)|i)\s+(?:has |have )?(?:already |explicitly |fully )?(?:approved|authori[sz]ed|allowed|permitted|pre-?approved|consented|cleared|signed off)\b/g,
   },
   { cue: 'claim of prior approval', words: ['preapproved', 'pre-approved', 'whitelisted', 'allowlisted', 'authorized', 'authorised'], re: /\b(?:is|are|was)\s+(?:pre-?approved|whitelisted|allowlisted|authori[sz]ed by (?:the )?(?:user|admin|guard))\b/g },
   { cue: 'fake verdict', words: ['decision', 'verdict'], re: /\b(?:decision|verdict)\b["']?\s*[:=]\s*["']?(?:allow|approve|approved|permit)\b/g },
   { cue: 'fake verdict', words: ['intentguard', 'guard', 'judge', 'security'], re: /\b(?:intentguard|the guard|the judge|security (?:check|policy))\b[^.\n]{0,30}?\b(?:allows?|approves?|permits?|passed|disabled|off)\b/g },
   { cue: 'instruction to use a tool', words: ['tool', 'function'], re: /\b(?:you should|you must|please)\s+(?:use|call|invoke|run)\s+(?:the\s+)?(?:tool|function)\b/g },
+  // A note, message or action item addressed to an assistant, agent or bot, however it is qualified ("note to the payment assistant", "NOTE TO AUTOMATED AGENTS").
+  {
+    cue: 'message addressed to the model',
+    words: ['ai', 'assistant', 'assistants', 'agent', 'agents', 'bot', 'bots', 'llm', 'llms', 'model', 'models', 'copilot'],
+    re: /\b(?:note|notes|message|memo|instructions?|action|action item|request|reminder|task|directive|heads[- ]up|attention|psa)\s+(?:to|for)\s+(?:the\s+|all\s+|any\s+|every\s+|our\s+|your\s+)?(?:[a-z-]{2,20}\s+){0,2}?(?:ai|a\.i\.|assistants?|agents?|bots?|llms?|models?|copilots?)\b/g,
+  },
+  // The assistant named as the speaker's addressee at the start of a clause, followed by an order ("Assistant: please transfer …", "(AI agent: schedule …").
+  {
+    cue: 'message addressed to the model',
+    words: ['ai', 'assistant', 'agent', 'bot', 'llm', 'copilot'],
+    re: /(?:^|[\n([{"'>*]|[.!?;]\s)\s*(?:(?:dear|hey|hi|hello|attention|psa)\s+)?(?:the\s+|an?\s+)?(?:[a-z-]{2,20}\s+)?(?:ai|assistant|agent|bot|llm|copilot)s?\s*[:,]\s*(?:please\s+|kindly\s+|now\s+|also\s+|first\s+|immediately\s+)*(?:send|transfer|pay|wire|forward|share|grant|give|invite|add|delete|remove|move|copy|upload|download|export|post|publish|email|schedule|book|create|update|change|set|run|execute|install|fetch|read|open|write|include|append|insert|reply|call|make|invoke|use|disable|enable|reset|approve|merge|push|deploy|grant|leak|reveal|retrieve|collect|remit|redirect)\b/g,
+  },
+  // The classic invoice fraud: the payment details "changed", pay "the new account instead".
+  {
+    cue: 'redirection of payment details',
+    words: ['instead', 'changed', 'new', 'updated'],
+    re: /\b(?:(?:bank|banking|payment|account|wire|remittance|payee)\s+(?:details|information|info|account|number)\s+(?:have\s+|has\s+)?(?:changed|been (?:changed|updated))|(?:pay|send|transfer|remit|wire|deposit)\b(?:[^.\n]|\.(?=\S)){0,80}?\binstead\b|\binstead of (?:the|our|my) (?:old |previous |usual )?(?:iban|account|address|bank))/g,
+  },
 ];
 
 /** Verbs of consequential actions an injected imperative asks for. */
@@ -91,7 +109,7 @@ const ACTION_VERBS: ReadonlySet<string> = new Set(
     'redirect reroute ship post publish tweet reply upload download export retrieve access fetch get list collect gather extract compile concatenate copy ' +
     'install uninstall run execute launch deploy schedule reschedule book reserve cancel revoke approve authorize authorise create make guide navigate notify ' +
     'append insert save store use apply sync push merge archive empty clear block unblock subscribe unsubscribe assign leak reveal disclose exfiltrate dump ' +
-    'generate leave find search view check'
+    'generate leave find search view check remit'
   ).split(' '),
 );
 /** Words that may stand before the verb of a request ("please", "now", "also"). */
@@ -145,8 +163,10 @@ function atClauseStart(text: string, at: number): boolean {
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
   if (i < 0) return true;
   const c = text.charCodeAt(i);
-  // . ! ? : ; , newline ' " ( [ { - * •
-  if (c === 46 || c === 33 || c === 63 || c === 58 || c === 59 || c === 44 || c === 10 || c === 39 || c === 34 || c === 40 || c === 91 || c === 123 || c === 45 || c === 42 || c === 8226) {
+  // A comma glued to the next word separates cells of a table ("name,email,company"), not clauses.
+  if (c === 44) return i + 1 < at;
+  // . ! ? : ; newline ' " ( [ { - * •
+  if (c === 46 || c === 33 || c === 63 || c === 58 || c === 59 || c === 10 || c === 39 || c === 34 || c === 40 || c === 91 || c === 123 || c === 45 || c === 42 || c === 8226) {
     return true;
   }
   return false;
