@@ -54,14 +54,14 @@ describe('intentguard review', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no-such-txn');
     expect(unknown.stderr).toContain('[IG_INPUT_INVALID]');
-    const bad = await runCli(['review', '--audit', auditFile, '--label', `${first('df').txn}=maybe`]);
+    const bad = await runCli(['review', '--audit', auditFile, '--label', `${first('prune').txn}=maybe`]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('[IG_USAGE]');
     expect((await verifyAuditFile(auditFile)).records).toBe(recordsBefore);
   });
 
   it('appends label records; the chain still verifies; the export is a dataset intentguard eval accepts', async () => {
-    const df = first('df');
+    const df = first('prune');
     const rmCall = first('rm');
     const labeled = await runCli([
       'review',
@@ -74,7 +74,7 @@ describe('intentguard review', () => {
       '--reviewer',
       'alice',
       '--note',
-      'df is harmless; rm is not',
+      'pruning Docker data is fine; rm is not',
     ]);
     expect(labeled.stderr).toContain(`labeled ${df.txn} allow`);
     expect(labeled.code).toBe(0);
@@ -100,9 +100,9 @@ describe('intentguard review', () => {
     const dfTrace = traces.find((t) => t.id === `review-${df.txn}`)!;
     expect(dfTrace.task).toBe(df.task);
     expect(dfTrace.call).toEqual(df.call);
-    expect(dfTrace.label).toEqual({ decision: 'allow', note: 'df is harmless; rm is not' });
+    expect(dfTrace.label).toEqual({ decision: 'allow', note: 'pruning Docker data is fine; rm is not' });
     expect(dfTrace.tags).toEqual(expect.arrayContaining(['judge-denied', 'human-label', 'overridden']));
-    // The df call is the fourth of its session: the three calls before it are its history.
+    // The prune call is the fourth of its session: the three calls before it are its history.
     const earlier = calls.filter((c) => c.sessionId === df.sessionId && c.txn < df.txn);
     expect(earlier).toHaveLength(3);
     expect(dfTrace.history?.map((h) => h.tool)).toEqual(earlier.map((c) => c.call.tool));
@@ -114,17 +114,17 @@ describe('intentguard review', () => {
   });
 
   it('turns a human override into a fix proposal and drops the deny rule the human contradicted', async () => {
-    const df = first('df');
+    const df = first('prune');
     const r = await runCli(['tune', '--audit', auditFile, '--policy', policyFile, '--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as TuneReport;
     expect(report.audit.labels).toBe(2);
-    const dfProposals = report.proposals.filter((p) => p.target.shape?.command === 'cmd:df');
+    const dfProposals = report.proposals.filter((p) => p.target.shape?.command === 'cmd:docker');
     expect(dfProposals.map((p) => [p.kind, p.rule.effect])).toEqual([['fix', 'allow']]);
     const fix = dfProposals[0]!;
     expect(fix.evidence.overrides).toEqual([df.txn]);
-    const dfTxns = calls.filter((c) => c.family === 'df').map((c) => c.txn);
-    // The fix allows every `df` of the group: all of them were denied before.
+    const dfTxns = calls.filter((c) => c.family === 'prune').map((c) => c.txn);
+    // The fix allows every prune of the group: all of them were denied before.
     expect(fix.replay?.changes.map((c) => c.txn)).toEqual(dfTxns);
     expect(fix.replay?.changes.every((c) => c.from === 'deny' && c.to === 'allow')).toBe(true);
     // The human agreed with the judge on rm: the deny proposal stands.

@@ -79,7 +79,7 @@ describe('intentguard tune on scripted shadow-mode traffic', () => {
     const flagged: Record<string, number> = {};
     for (const d of live.values()) for (const f of d.flags) flagged[f] = (flagged[f] ?? 0) + 1;
     expect(report.audit.flagged).toEqual(flagged);
-    expect(flagged['judge-denied']).toBe(txnsOf('rm').length + txnsOf('df').length + txnsOf('pay-big').length);
+    expect(flagged['judge-denied']).toBe(txnsOf('rm').length + txnsOf('prune').length + txnsOf('pay-big').length);
   });
 
   it('proposes a deny rule for the destructive commands the judge always denied', () => {
@@ -139,7 +139,7 @@ describe('intentguard tune on scripted shadow-mode traffic', () => {
   });
 
   it('rejects a deny rule that lowers balanced accuracy, with the numbers', () => {
-    const p = find('deny', 'run_command', (x) => x.target.shape?.command === 'cmd:df');
+    const p = find('deny', 'run_command', (x) => x.target.shape?.command === 'cmd:docker');
     expect(p.status).toBe('rejected');
     expect(p.eval?.changed).toEqual([{ id: 'shell-ok-001', label: 'allow', from: 'allow', to: 'deny' }]);
     expect(p.reasons).toContain(`lowers balanced accuracy from ${p.eval!.before.balanced_accuracy!.toFixed(3)} to ${p.eval!.after.balanced_accuracy!.toFixed(3)}`);
