@@ -30,6 +30,8 @@ for (const name of names) {
     throw e;
   }
   process.stdout.write(`## ${name}\n\n`);
-  await mod.run();
+  const result = await mod.run();
+  // Modules that return a report and print it separately export `print`.
+  if (typeof mod.print === 'function') mod.print(result);
   process.stdout.write('\n');
 }
