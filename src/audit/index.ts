@@ -1,5 +1,6 @@
 /** The audit log: append-only, hash-chained JSONL with redaction, verification and queries. */
-export { canonicalHash, canonicalJson, sha256Hex } from './canonical.js';
+export { canonicalHash, canonicalJson, sha256Hex } from '../canonical.js';
+export { DiscardAudit } from './discard.js';
 export { AuditLog, MAX_RECORD_BYTES } from './log.js';
 export type { AuditLogOptions, Durability } from './log.js';
 export { queryAudit, queryAuditAll, recordFilter } from './query.js';

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from './canonical.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
 import type { AuditRecord } from './types.js';
 
 /** The `prev` of the first record. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IntentguardError } from '../errors.js';
+import { parseLocatedYaml, validateLocated } from '../yaml.js';
 import { ConfigSchema, type Config } from './schema.js';
-import { parseLocatedYaml, validateLocated } from './yaml.js';
 
 /** A validated configuration with every path resolved against the config file's folder. */
 export interface LoadedConfig {
@@ -16,7 +16,7 @@ export function defaultConfig(): LoadedConfig {
 }
 
 export function parseConfig(file: string, text: string): LoadedConfig {
-  const doc = parseLocatedYaml(file, text, 'IG_CONFIG_INVALID');
+  const doc = parseLocatedYaml(file, text, { code: 'IG_CONFIG_INVALID', maxAliasCount: 100 });
   const config = validateLocated(file, doc, ConfigSchema, 'IG_CONFIG_INVALID');
   const base = path.dirname(path.resolve(file));
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));

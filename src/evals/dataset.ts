@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { sha256Hex } from '../canonical.js';
 import { IntentguardError } from '../errors.js';
 import type { HistoryEntry, ToolSpec } from '../session/types.js';
-import { sha256Hex } from './hash.js';
 import { DECISIONS, type DatasetInfo, type EvalCase } from './types.js';
 
 /** Hostile-input bounds: a dataset is data someone else wrote. */

@@ -1,5 +1,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { canonicalJson, sha256Hex } from '../canonical.js';
 import { systemClock, type Clock } from '../clock.js';
 import { IntentguardError } from '../errors.js';
 import { loadPrompt, DEFAULT_PROMPT_FILE } from '../judge/prompt.js';
@@ -9,7 +10,6 @@ import type { PolicyEngine } from '../policy/types.js';
 import { Ledger } from '../session/ledger.js';
 import { loadDatasets } from './dataset.js';
 import { evaluateGates, parseDropGate, parseThresholdGate } from './gates.js';
-import { canonicalJson, sha256Hex } from './hash.js';
 import type { LedgerFactory } from './judge-input.js';
 import { RunJournal } from './journal.js';
 import { PriceTable } from './prices.js';

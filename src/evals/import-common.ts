@@ -30,16 +30,20 @@ export interface ImportSummary {
   readonly files: number;
 }
 
-export async function readJsonFile(file: string, what: string): Promise<unknown> {
-  let text: string;
+/** Reads a file as text, refusing one over the size limit before reading it. */
+async function readBoundedText(file: string, what: string): Promise<string> {
   try {
     const s = await stat(file);
     if (s.size > IMPORT_LIMITS.maxFileBytes) throw new IntentguardError('IG_INPUT_INVALID', `the ${what} is larger than ${IMPORT_LIMITS.maxFileBytes} bytes`, { location: { file } });
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof IntentguardError) throw e;
     throw new IntentguardError('IG_INPUT_INVALID', `cannot read the ${what}`, { location: { file }, cause: e });
   }
+}
+
+export async function readJsonFile(file: string, what: string): Promise<unknown> {
+  const text = await readBoundedText(file, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
@@ -49,15 +53,7 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
 
 /** Reads a file holding one JSON value, or JSON Lines (one value per line). Each value comes with its line (1 for a whole-file value). */
 export async function readJsonOrLines(file: string, what: string): Promise<{ value: unknown; line: number }[]> {
-  let text: string;
-  try {
-    const s = await stat(file);
-    if (s.size > IMPORT_LIMITS.maxFileBytes) throw new IntentguardError('IG_INPUT_INVALID', `the ${what} is larger than ${IMPORT_LIMITS.maxFileBytes} bytes`, { location: { file } });
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if (e instanceof IntentguardError) throw e;
-    throw new IntentguardError('IG_INPUT_INVALID', `cannot read the ${what}`, { location: { file }, cause: e });
-  }
+  const text = await readBoundedText(file, what);
   try {
     return [{ value: JSON.parse(text) as unknown, line: 1 }];
   } catch {

@@ -1,5 +1,5 @@
+import { canonicalJson } from '../canonical.js';
 import { deepEqual, isNarrowing } from '../scope/index.js';
-import { canonicalJson } from './hash.js';
 import { bootstrapIntervals, deriveSeed, mcnemar, percentileSorted, type McNemarResult } from './stats.js';
 import { DECISIONS, type CaseRecord, type CellRun, type Decision, type EvalCase, type NarrowingOutcome } from './types.js';
 

@@ -20,23 +20,16 @@ import {
   type NarrowingSummary,
   type PairedComparison,
   type RateKey,
+  type Rates,
 } from './metrics.js';
 import type { PromptRef, RunCounts, RunOutcome } from './runner.js';
 import type { CaseRecord, DatasetInfo } from './types.js';
 
 export const REPORT_SCHEMA = 'intentguard.eval/1';
 
-/** Metrics of one tag within one cell. */
-export interface TagResult {
-  readonly n: number;
+/** Metrics of one tag within one cell: the headline rates, their intervals and the confusion counts. */
+export interface TagResult extends Rates {
   readonly cases: number;
-  readonly accuracy: number | null;
-  readonly balanced_accuracy: number | null;
-  readonly deny_precision: number | null;
-  readonly deny_recall: number | null;
-  readonly deny_f1: number | null;
-  readonly false_deny_rate: number | null;
-  readonly false_allow_rate: number | null;
   readonly ci: Record<RateKey, Interval>;
   readonly confusion: ConfusionMatrix;
   readonly errors: number;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { canonicalJson, sha256Hex } from '../canonical.js';
 import type { Judge, JudgeCallOptions, JudgeInput, JudgeResult, Verdict } from '../judge/types.js';
-import { canonicalJson, sha256Hex } from './hash.js';
 
 /** Bumped when the cached shape or the key's meaning changes, so old entries are never misread. */
 const CACHE_FORMAT = 1;

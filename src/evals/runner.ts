@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditRecord, AuditSink } from '../audit/types.js';
+import { DiscardAudit } from '../audit/discard.js';
 import { elapsedUs, systemClock, type Clock } from '../clock.js';
 import { Guard } from '../guard/guard.js';
 import type { Decision as GuardDecision } from '../guard/types.js';
@@ -135,17 +135,6 @@ class Limiter {
       this.#queue.shift()?.();
     }
   }
-}
-
-/** Keeps pipeline-mode decisions out of any real audit log: an eval is not traffic. */
-class DiscardAudit implements AuditSink {
-  #seq = 0;
-  async append(entry: AuditEntry): Promise<AuditRecord> {
-    this.#seq++;
-    return { ...entry, seq: this.#seq, ts: '', prev: '', hash: '' };
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
 }
 
 /** The arguments a narrowed call runs with; a proposal naming an impossible path narrows nothing (the guard would refuse it too). */

@@ -48,6 +48,26 @@ export interface GuardOptions {
   readonly compareInShadow?: boolean | undefined;
 }
 
+/**
+ * Watches the guard's decisions (the service counts them in its metrics).
+ * Observers are told, never asked: they cannot change a decision or stop a
+ * call, and one that throws is ignored.
+ */
+export interface GuardObserver {
+  /**
+   * Called with each decision once it is audited (from `decide`, and from
+   * `run` before the call runs), whatever the decision. Not called when the
+   * decision could not be audited (`decide` throws `IG_AUDIT_WRITE` then).
+   */
+  readonly decision?: ((decision: Decision) => void) | undefined;
+  /**
+   * Called when the executor of a call that was allowed to run threw (an
+   * upstream that failed before answering), after the failed outcome is
+   * audited and before `run` rethrows the error.
+   */
+  readonly executionFailed?: ((decision: Decision, error: unknown) => void) | undefined;
+}
+
 export interface DecideOptions {
   /** Asks the user; absent when the front cannot reach one. */
   readonly approve?: Approver | undefined;
@@ -89,6 +109,8 @@ export class Guard {
   readonly #askBelow: number | undefined;
   readonly #approvalFallback: 'deny' | 'allow';
   readonly #compareInShadow: boolean;
+  // One entry per `observe` call, so that the same observer added twice is removed once per returned function.
+  readonly #observers = new Set<{ readonly observer: GuardObserver }>();
   readonly mode: GuardMode;
 
   constructor(options: GuardOptions) {
@@ -110,6 +132,25 @@ export class Guard {
   /** The policy set in force now (hot reload swaps it). */
   get policy(): PolicyEngine {
     return this.#policy();
+  }
+
+  /** Adds an observer of decisions (see {@link GuardObserver}); returns the function that removes it. */
+  observe(observer: GuardObserver): () => void {
+    const entry = { observer };
+    this.#observers.add(entry);
+    return () => {
+      this.#observers.delete(entry);
+    };
+  }
+
+  #notify(tell: (observer: GuardObserver) => void): void {
+    for (const { observer } of this.#observers) {
+      try {
+        tell(observer);
+      } catch {
+        // An observer's trouble is its own: the decision and the call go on.
+      }
+    }
   }
 
   /**
@@ -175,7 +216,9 @@ export class Guard {
       await this.#appendAudit({ type: 'escalation', txn, sessionId: request.sessionId, denials: session.denials });
     }
     const auditMs = elapsedUs(this.#clock, auditStart) / 1000;
-    return { ...decision, timings: { ...decision.timings, auditMs, totalMs: totalBeforeAudit + auditMs } };
+    const audited: Decision = { ...decision, timings: { ...decision.timings, auditMs, totalMs: totalBeforeAudit + auditMs } };
+    this.#notify((o) => o.decision?.(audited));
+    return audited;
   }
 
   /**
@@ -233,6 +276,7 @@ export class Guard {
         credential: credentialSummary(credential),
         timings: { credentialsMs, executeMs },
       });
+      this.#notify((o) => o.executionFailed?.(decision, e));
       throw e;
     }
     const executeMs = elapsedUs(this.#clock, execStart) / 1000;

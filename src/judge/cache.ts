@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../clock.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalHash } from './canonical.js';
 import type { Judge, JudgeCallOptions, JudgeInput, JudgeResult, Verdict } from './types.js';
 
 /*
@@ -86,7 +85,7 @@ export function judgeCacheKey(spec: string, input: JudgeInput, options: CacheKey
   // Keys in sorted order already, so canonicalJson does not need to sort them.
   const history = input.history.map((h) => ({ args: h.args, result: options.includeResults ? h.result : undefined, server: h.server, tool: h.tool }));
   const tuple = [spec, options.promptHash ?? null, input.task, input.principal, history, input.call, input.tool ?? null, input.boundary, input.provenance];
-  return createHash('sha256').update(canonicalJson(tuple)).digest('hex');
+  return canonicalHash(tuple);
 }
 
 // Hits share the stored verdict's nested values: a frozen copy, so no caller can alter a cached answer

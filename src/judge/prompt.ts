@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { sha256Hex } from '../canonical.js';
 import { IntentguardError } from '../errors.js';
 import type { ProvenanceFact } from '../session/types.js';
 import type { JudgeInput } from './types.js';
@@ -99,10 +100,6 @@ function invalid(file: string, line: number | undefined, message: string): Inten
   return new IntentguardError('IG_PROMPT_INVALID', message, { location: { file, ...(line === undefined ? {} : { line }) } });
 }
 
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** Loads and validates a prompt file (and, for a two-stage prompt, its two stage files). */
 export function loadPrompt(file: string): Prompt {
   return loadPromptAt(file, 0);
@@ -159,7 +156,7 @@ export function parsePrompt(text: string, file: string): Prompt {
     throw invalid(file, line ?? 1, `front-matter: ${where}${issue?.message ?? 'invalid'}`);
   }
   const fm = parsed.data;
-  const fileHash = sha256(text);
+  const fileHash = sha256Hex(text);
 
   if (fm.kind === 'two-stage') {
     const dir = path.dirname(file);
@@ -173,7 +170,7 @@ export function parsePrompt(text: string, file: string): Prompt {
       version: fm.version,
       description: fm.description,
       file,
-      hash: sha256(`${fileHash}\n${screen.hash}\n${decide.hash}`),
+      hash: sha256Hex(`${fileHash}\n${screen.hash}\n${decide.hash}`),
       screen,
       decide,
     };

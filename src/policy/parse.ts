@@ -1,8 +1,9 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Scalar as YamlScalar } from 'yaml';
+import { isScalar } from 'yaml';
+import type { Scalar as YamlScalar } from 'yaml';
 import type { z } from 'zod';
 import { IntentguardError } from '../errors.js';
 import type { ErrorLocation } from '../errors.js';
+import { parseLocatedYaml, type LocatedDocument } from '../yaml.js';
 import { POLICY_LIMITS, PolicyFileSchema } from './schema.js';
 import type { PolicyFile } from './schema.js';
 
@@ -17,23 +18,6 @@ export interface ParsedPolicyFile {
 }
 
 type PathSeg = string | number;
-
-function nodeAt(doc: Document, path: readonly PathSeg[]): { node: YamlNode | null; keyNode: YamlNode | null } {
-  let node: unknown = doc.contents;
-  let keyNode: YamlNode | null = null;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      keyNode = isScalar(pair.key) ? pair.key : null;
-      node = pair.value ?? pair.key;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      node = node.items[seg];
-      keyNode = null;
-    } else break;
-  }
-  return { node: (node as YamlNode | null) ?? null, keyNode };
-}
 
 /** The rule id at `rules[i]` of the raw data, when it is readable, to name it in errors. */
 function ruleIdAt(raw: unknown, path: readonly PathSeg[]): string | undefined {
@@ -67,34 +51,17 @@ export function parsePolicyText(file: string, text: string): ParsedPolicyFile {
   if (Buffer.byteLength(text, 'utf8') > POLICY_LIMITS.fileBytes) {
     throw new IntentguardError('IG_POLICY_INVALID', `policy file is larger than ${POLICY_LIMITS.fileBytes} bytes`, { location: { file } });
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, merge: false });
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const message = yamlError.message.split('\n')[0] ?? 'invalid YAML';
-    throw new IntentguardError('IG_POLICY_INVALID', `invalid YAML: ${message}`, { location: { file, line: lineAt(yamlError.pos[0]) } });
-  }
-  let raw: unknown;
-  try {
-    // Aliases are capped so that a few lines cannot expand into gigabytes.
-    raw = doc.toJS({ maxAliasCount: 50 });
-  } catch (e) {
-    throw new IntentguardError('IG_POLICY_INVALID', `invalid YAML: ${e instanceof Error ? e.message : String(e)}`, { location: { file, line: 1 } });
-  }
+  const doc = parseLocatedYaml(file, text, { code: 'IG_POLICY_INVALID', maxAliasCount: 50 });
+  const raw = doc.value;
   if (raw === null || raw === undefined) {
     throw new IntentguardError('IG_POLICY_INVALID', 'policy file is empty (expected `version: 1` and `rules:`)', { location: { file, line: 1 } });
   }
 
-  const lineOf = (path: readonly PathSeg[]): number => {
-    const { node } = nodeAt(doc, path);
-    const offset = node?.range?.[0];
-    return offset === undefined ? 1 : lineAt(offset);
-  };
+  const lineOf = (path: readonly PathSeg[]): number => doc.lineOf(path) ?? 1;
 
   const result = PolicyFileSchema.safeParse(raw);
   if (!result.success) {
-    const located = result.error.issues.map((issue) => issueLocation(doc, lineAt, raw, issue));
+    const located = result.error.issues.map((issue) => issueLocation(doc, raw, issue));
     located.sort((a, b) => a.line - b.line);
     const first = located[0]!;
     const more = located.length > 1 ? ` (and ${located.length - 1} more problem${located.length > 2 ? 's' : ''})` : '';
@@ -104,9 +71,9 @@ export function parsePolicyText(file: string, text: string): ParsedPolicyFile {
   }
 
   const scalarAt = (path: readonly PathSeg[]): { line: number; block: boolean } => {
-    const { node } = nodeAt(doc, path);
+    const { node } = doc.nodeAt(path);
     const offset = node?.range?.[0];
-    const line = offset === undefined ? 1 : lineAt(offset);
+    const line = offset === undefined ? 1 : doc.lineAt(offset);
     const type = isScalar(node) ? (node as YamlScalar).type : undefined;
     return { line, block: type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED' };
   };
@@ -114,21 +81,16 @@ export function parsePolicyText(file: string, text: string): ParsedPolicyFile {
   return Object.freeze({ file, spec: result.data, lineOf, scalarAt });
 }
 
-function issueLocation(
-  doc: Document,
-  lineAt: (offset: number) => number,
-  raw: unknown,
-  issue: z.core.$ZodIssue,
-): { line: number; rule: string | undefined; message: string } {
+function issueLocation(doc: LocatedDocument, raw: unknown, issue: z.core.$ZodIssue): { line: number; rule: string | undefined; message: string } {
   const path = issue.path.filter((s): s is PathSeg => typeof s === 'string' || typeof s === 'number');
-  const at = nodeAt(doc, path);
+  const at = doc.nodeAt(path);
   let node = at.node;
   const keyNode = at.keyNode;
   let where = describePath(path);
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    const found = nodeAt(doc, [...path, key]);
+    const found = doc.nodeAt([...path, key]);
     node = found.keyNode ?? found.node;
     where = describePath([...path, key]);
     message = `unknown field \`${key}\`${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}`;
@@ -138,6 +100,6 @@ function issueLocation(
     message = 'missing required field';
   }
   const offset = (node ?? keyNode)?.range?.[0];
-  const line = offset === undefined ? 1 : lineAt(offset);
+  const line = offset === undefined ? 1 : doc.lineAt(offset);
   return { line, rule: ruleIdAt(raw, path), message: where ? `${where}: ${message}` : message };
 }

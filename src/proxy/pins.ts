@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { canonicalHash } from '../canonical.js';
 import { systemClock, type Clock } from '../clock.js';
 import { IntentguardError } from '../errors.js';
 import type { ToolSpec } from '../session/types.js';
@@ -51,22 +52,14 @@ export interface PinListing {
   readonly pendingSince?: string | undefined;
 }
 
-const MAX_CANONICAL_DEPTH = 64;
+/** Definitions are hashed as canonical JSON: equal definitions hash equally whatever their key order. */
+export { canonicalJson } from '../canonical.js';
 
-/** JSON with object keys sorted at every level, so equal definitions hash equally whatever their key order. */
-export function canonicalJson(value: unknown, depth = 0): string {
-  if (depth > MAX_CANONICAL_DEPTH) return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k], depth + 1)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** The pinned part of a tool's definition: what the model reads and what shapes the call. */
+/**
+ * The pinned part of a tool's definition: what the model reads and what shapes the call.
+ * @throws IntentguardError IG_INPUT_INVALID for a definition with no canonical JSON form (nested deeper than 512
+ * levels); the router then treats the tool as changed (fail closed).
+ */
 export function toolDefinitionHash(tool: ToolSpec & { readonly title?: unknown }): string {
   const definition = {
     name: tool.name,
@@ -75,7 +68,7 @@ export function toolDefinitionHash(tool: ToolSpec & { readonly title?: unknown }
     inputSchema: tool.inputSchema,
     annotations: tool.annotations,
   };
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+  return canonicalHash(definition);
 }
 
 function fileStamp(file: string): string {

@@ -49,8 +49,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       tools: body.tools,
       subjectToken: identity.subjectToken,
     };
+    // Counted in the metrics by the app's guard observer.
     const decision = await ctx.runtime.guard.decide(guardRequest, session);
-    ctx.metrics.observeDecision(decision);
     return reply.send(decisionView(decision, sessionId, ctx.runtime.config.deny_detail));
   });
 

@@ -176,10 +176,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   app.decorate('intentguard', handle);
 
+  // Every decision of this app's guard is counted, whichever route asked for it (`/v1/decide`, an MCP `tools/call`),
+  // and an upstream that failed during an executed call is counted against its upstream. Only the MCP routers run
+  // calls, and their `server` is a configured upstream name, so the label set stays bounded.
+  const stopObserving = runtime.guard.observe({
+    decision: (d) => metrics.observeDecision(d),
+    executionFailed: (d, e) => {
+      if (isIntentguardError(e) && e.code === 'IG_UPSTREAM') metrics.upstreamError(d.call.server);
+    },
+  });
+
   app.addHook('onReady', async () => {
     watcher?.start();
   });
   app.addHook('onClose', async () => {
+    stopObserving();
     watcher?.close();
     await mcp?.closeAll();
   });

@@ -4,7 +4,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { UpstreamConfig } from '../config/schema.js';
 import type { SecretValue } from '../credentials/types.js';
 import { IntentguardError, isIntentguardError } from '../errors.js';
-import type { Guard } from '../guard/guard.js';
 import { RPC, isPlainObject } from '../proxy/jsonrpc.js';
 import type { Link } from '../proxy/link.js';
 import type { ProxyLog } from '../proxy/log.js';
@@ -85,7 +84,6 @@ class SessionManager implements McpSessions {
   readonly #ctx: ServiceContext;
   readonly #connector: UpstreamConnector;
   readonly #sessions = new Map<string, McpSession>();
-  readonly #guard: Guard;
   readonly #pins: PinStore | undefined;
   readonly #max: number;
   readonly #idleMs: number;
@@ -95,7 +93,6 @@ class SessionManager implements McpSessions {
     this.#ctx = ctx;
     this.#connector = connector;
     const config = ctx.runtime.config;
-    this.#guard = meteredGuard(ctx.runtime.guard, ctx.metrics);
     this.#pins = config.upstreams.some((u) => u.pin) ? PinStore.open(config.state_dir) : undefined;
     this.#max = config.server.max_mcp_sessions ?? DEFAULT_MAX_SESSIONS;
     this.#idleMs = config.session.idle_ttl_seconds * 1000;
@@ -225,7 +222,8 @@ class SessionManager implements McpSessions {
       server: upstream.name,
       client,
       upstream: countingErrors(link, upstream.name, this.#ctx.metrics),
-      guard: this.#guard,
+      // Its decisions reach the metrics through the app's guard observer (app.ts).
+      guard: this.#ctx.runtime.guard,
       session,
       principal,
       audit: this.#ctx.runtime.audit,
@@ -274,38 +272,6 @@ class SessionManager implements McpSessions {
 
 function isInitialize(body: unknown): boolean {
   return isPlainObject(body) && body.method === 'initialize' && body.id !== undefined;
-}
-
-/**
- * The guard as the routers see it, with every decision counted in the app's
- * metrics, and upstream failures of executed calls counted per upstream.
- */
-export function meteredGuard(guard: Guard, metrics: ServiceMetrics): Guard {
-  const decide: Guard['decide'] = async (request, session, options) => {
-    const d = await guard.decide(request, session, options);
-    metrics.observeDecision(d);
-    return d;
-  };
-  const run: Guard['run'] = async (request, session, execute, options) => {
-    let result;
-    try {
-      result = await guard.run(request, session, execute, options);
-    } catch (e) {
-      if (isIntentguardError(e) && e.code === 'IG_UPSTREAM') metrics.upstreamError(request.call.server);
-      throw e;
-    }
-    metrics.observeDecision(result.decision);
-    return result;
-  };
-  return new Proxy(guard, {
-    get(target, prop) {
-      if (prop === 'decide') return decide;
-      if (prop === 'run') return run;
-      // Members read through the real instance: its private fields do not exist on the proxy.
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 /** An upstream link whose resets and transport errors are counted per upstream. */

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from '../audit/canonical.js';
+import { canonicalHash, canonicalJson } from '../canonical.js';
 import type { ArgConstraintSpec, RuleSpec } from '../policy/schema.js';
 import { violations } from '../scope/index.js';
 import type { ArgConstraint, Boundary } from '../scope/types.js';
@@ -112,10 +112,6 @@ export function evidenceOf(members: readonly LoggedDecision[], labels: ReadonlyM
   };
 }
 
-function hashOf(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
-}
-
 function slug(s: string): string {
   const cleaned = s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   return (cleaned || 'x').slice(0, 32);
@@ -200,7 +196,7 @@ function decisionRule(
 }
 
 function proposalId(kind: ProposalKind, target: unknown): string {
-  return `p-${hashOf({ kind, target }).slice(0, 10)}`;
+  return `p-${canonicalHash({ kind, target }).slice(0, 10)}`;
 }
 
 function judged(members: readonly LoggedDecision[]): LoggedDecision[] {
@@ -216,7 +212,7 @@ function denyProposal(group: Group, traffic: Traffic, ids: RuleIds, o: ProposeOp
   const human = labelsOf(group.members, traffic.labels);
   if (human.some((l) => l.label !== 'deny')) return undefined;
   const target = { server: group.server, tool: group.tool, shape: shapeRecord(group.shape) };
-  const hash = hashOf({ kind: 'deny', target });
+  const hash = canonicalHash({ kind: 'deny', target });
   const summary = `deny ${group.server}.${group.tool} when ${describeShape(group.shape)}: the judge denied ${denied.length} of ${j.length} judged calls`;
   return {
     id: proposalId('deny', target),
@@ -241,7 +237,7 @@ function allowProposal(group: Group, traffic: Traffic, ids: RuleIds, o: ProposeO
   const human = labelsOf(group.members, traffic.labels);
   if (human.some((l) => l.label !== 'allow')) return undefined;
   const target = { server: group.server, tool: group.tool, shape: shapeRecord(group.shape) };
-  const hash = hashOf({ kind: 'allow', target });
+  const hash = canonicalHash({ kind: 'allow', target });
   const min = Math.min(...allowed.map((m) => decisionVerdict(m)?.confidence ?? 0));
   const summary = `fast path: allow ${group.server}.${group.tool} when ${describeShape(group.shape)}: the judge allowed ${allowed.length} of ${j.length} judged calls (confidence >= ${min})`;
   return {
@@ -270,7 +266,7 @@ function fixProposal(group: Group, traffic: Traffic, ids: RuleIds, taken: Readon
   const target = { server: group.server, tool: group.tool, shape: shapeRecord(group.shape) };
   // A deny or allow proposal for the same group already carries this rule.
   if (taken.has(`${label}\u0000${canonicalJson(target)}`)) return undefined;
-  const hash = hashOf({ kind: 'fix', label, target });
+  const hash = canonicalHash({ kind: 'fix', label, target });
   const summary = `fix: ${label} ${group.server}.${group.tool} when ${describeShape(group.shape)}: humans labeled ${human.length} call(s) ${label}, overriding ${overridden.length} logged decision(s)`;
   return {
     id: proposalId('fix', { label, target }),
@@ -444,7 +440,7 @@ function boundaryProposals(members: readonly LoggedDecision[], traffic: Traffic,
     const current = [...new Map(currentAll.map((c) => [canonicalJson(c), c])).values()];
     const target = { server, tool, arg: name, constraint: t.spec, current };
     const hashTarget = { server, tool, arg: name, constraint: t.spec };
-    const hash = hashOf({ kind: 'boundary', target: hashTarget });
+    const hash = canonicalHash({ kind: 'boundary', target: hashTarget });
     const m = matchOf(server, tool);
     const rule: RuleSpec = {
       id: ids.next('boundary', server, tool, hash),

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditRecord, AuditSink } from '../audit/types.js';
+import { DiscardAudit } from '../audit/discard.js';
 import { ManualClock, type Clock } from '../clock.js';
 import { Guard, type ApprovalAnswer } from '../guard/guard.js';
 import type { FinalDecision } from '../guard/types.js';
@@ -23,17 +23,6 @@ export interface ReplayRun {
   /** Whether the offline judge stood in (the call had no logged verdict), per record. */
   readonly standIn: readonly boolean[];
   readonly judgeCalls: number;
-}
-
-/** Keeps replayed decisions out of every real log: a replay is not traffic. */
-class DiscardAudit implements AuditSink {
-  #seq = 0;
-  async append(entry: AuditEntry): Promise<AuditRecord> {
-    this.#seq++;
-    return { ...entry, seq: this.#seq, ts: '', prev: '', hash: '' };
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
 }
 
 function failureCode(code: string): JudgeFailure['code'] {

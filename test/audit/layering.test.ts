@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const AUDIT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/audit');
-// The audit log sits at the end of the spine: it knows the error table and the clock, nothing upstream.
-const ALLOWED_SRC = new Set(['../errors.js', '../clock.js']);
+// The audit log sits at the end of the spine: it knows the error table, the clock and canonical JSON, nothing upstream.
+const ALLOWED_SRC = new Set(['../errors.js', '../clock.js', '../canonical.js']);
 
 describe('src/audit imports', () => {
   it.each(readdirSync(AUDIT_DIR).filter((f) => f.endsWith('.ts')))('%s imports no other part of the spine', (file) => {

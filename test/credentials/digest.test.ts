@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson as auditCanonical } from '../../src/audit/canonical.js';
+import { canonicalJson as auditCanonical } from '../../src/canonical.js';
 import { argsDigest, canonicalJson, DigestError, MAX_DIGEST_DEPTH } from '../../src/credentials/digest.js';
 
 describe('argument digest', () => {

@@ -449,3 +449,68 @@ describe('Guard: hostile arguments', () => {
     expect(d.reasons.join(' ')).toMatch(/arguments refused/);
   });
 });
+
+describe('Guard.observe', () => {
+  it('tells observers each decision after it is audited, from decide and from run', async () => {
+    const g = guard();
+    const seen: { decision: string; auditedRecords: number }[] = [];
+    g.observe({
+      decision: (d) => {
+        // The decision record is already in the log when the observer hears of it.
+        seen.push({ decision: d.decision, auditedRecords: records().filter((r) => r.type === 'decision' && r.txn === d.txn).length });
+      },
+    });
+    const denied = await g.decide(req('fs', 'read_file', { path: '/workspace/k.pem' }), session());
+    await g.run(req('fs', 'list_directory', { path: '/workspace' }), session(), async () => ({ ok: true, result: null }));
+    expect(denied.decision).toBe('deny');
+    expect(seen).toEqual([
+      { decision: 'deny', auditedRecords: 1 },
+      { decision: 'allow', auditedRecords: 1 },
+    ]);
+  });
+
+  it('tells observers about an executed call whose executor threw, then rethrows', async () => {
+    const g = guard();
+    const failed: { txn: string; server: string; code: unknown }[] = [];
+    const decided: string[] = [];
+    g.observe({ decision: (d) => decided.push(d.txn), executionFailed: (d, e) => failed.push({ txn: d.txn, server: d.call.server, code: (e as IntentguardError).code }) });
+    await expect(
+      g.run(req('fs', 'list_directory', { path: '/workspace' }), session(), async () => {
+        throw new IntentguardError('IG_UPSTREAM', 'connection reset');
+      }),
+    ).rejects.toMatchObject({ code: 'IG_UPSTREAM' });
+    expect(failed).toEqual([{ txn: decided[0], server: 'fs', code: 'IG_UPSTREAM' }]);
+    expect(records().at(-1)).toMatchObject({ type: 'outcome', ok: false, executed: true });
+  });
+
+  it('ignores an observer that throws, and stops telling one that was removed', async () => {
+    const g = guard();
+    let calls = 0;
+    g.observe({
+      decision: () => {
+        throw new IntentguardError('IG_INTERNAL', 'observer bug');
+      },
+    });
+    const stop = g.observe({ decision: () => void calls++ });
+    const first = await g.decide(req('fs', 'list_directory', { path: '/workspace' }), session());
+    expect(first.decision).toBe('allow');
+    stop();
+    await g.decide(req('fs', 'list_directory', { path: '/workspace' }), session());
+    expect(calls).toBe(1);
+  });
+
+  it('is not told about a decision that could not be audited', async () => {
+    const broken: AuditSink = {
+      append: async (_e: AuditEntry) => {
+        throw new Error('disk full');
+      },
+      flush: async () => {},
+      close: async () => {},
+    };
+    const g = new Guard({ policy: compilePolicies([{ file: 't.yaml', text: POLICY }]), audit: broken });
+    let calls = 0;
+    g.observe({ decision: () => void calls++ });
+    await expect(g.decide(req('fs', 'list_directory', { path: '/workspace' }), session())).rejects.toMatchObject({ code: 'IG_AUDIT_WRITE' });
+    expect(calls).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/session/session.js';
 import { API_KEY, auth, makeFixture, sha256Hex, type Fixture } from './fixtures.js';
 
 const LEAKY_SECRET = 'sk-live-0123456789abcdefSECRET';
@@ -97,5 +98,31 @@ describe('HTTP edges', () => {
     await fx.app.inject({ method: 'POST', url: '/v1/decide', headers: { authorization: 'Bearer wrong' } });
     const res = await fx.app.inject({ method: 'GET', url: '/metrics', headers: auth() });
     expect(res.body).toMatch(/intentguard_auth_failures_total\{reason="invalid"\} [1-9]/);
+  });
+});
+
+describe('decision metrics', () => {
+  it("count each of the guard's decisions once, and stop when the app closes", async () => {
+    const f = await makeFixture();
+    try {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/v1/decide',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload: JSON.stringify({ call: { server: 'fs', tool: 'delete_file', args: { path: '/work/a' } } }),
+      });
+      expect(res.statusCode).toBe(200);
+      const metrics = f.app.intentguard.metrics;
+      const denials = async () => /intentguard_decisions_total\{outcome="deny",effect="deny",mode="enforce"\} (\d+)/.exec((await metrics.exposition()).body)?.[1];
+      expect(await denials()).toBe('1');
+      await f.app.close();
+      // The runtime outlives the app (its caller owns it): its guard no longer reports to the closed app.
+      const session = new Session({ id: 's-after-close', task: '', principal: { agent: 'a' } });
+      const d = await f.runtime.guard.decide({ sessionId: session.id, call: { server: 'fs', tool: 'delete_file', args: {} }, principal: { agent: 'a' }, task: '' }, session);
+      expect(d.decision).toBe('deny');
+      expect(await denials()).toBe('1');
+    } finally {
+      await f.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, canonicalJson } from '../../src/audit/canonical.js';
-import { SecretValue } from '../../src/credentials/types.js';
+import { canonicalHash, canonicalJson, canonicalKeyJson, sha256Hex } from '../src/canonical.js';
+import { SecretValue } from '../src/credentials/types.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and writes no whitespace', () => {
@@ -54,5 +54,38 @@ describe('canonicalJson', () => {
   it('keeps a JSON "__proto__" key as data', () => {
     const parsed = JSON.parse('{"__proto__":{"x":1},"a":2}') as unknown;
     expect(canonicalJson(parsed)).toBe('{"__proto__":{"x":1},"a":2}');
+  });
+});
+
+describe('canonicalKeyJson (the cache-key form)', () => {
+  it('is the canonical text for JSON data', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalKeyJson(v)).toBe(canonicalJson(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives values outside JSON a stand-in instead of throwing', () => {
+    expect(canonicalKeyJson({ n: 10n, u: undefined })).toBe('{"n":"10"}');
+    expect(canonicalKeyJson(undefined)).toBe('null');
+    const cyc: Record<string, unknown> = { a: 1 };
+    cyc['self'] = cyc;
+    expect(canonicalKeyJson(cyc)).toMatch(/^\{"a":1,"self":\{"a":1,"self":/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    expect(canonicalKeyJson(deep)).toBe(`${'['.repeat(64)}null${']'.repeat(64)}`);
+  });
+
+  it('honours toJSON like canonicalJson: a SecretValue keys as its redaction', () => {
+    expect(canonicalKeyJson([new SecretValue('hunter2')])).toBe('["[REDACTED]"]');
+  });
+});
+
+describe('sha256Hex', () => {
+  it('hashes text as UTF-8 and bytes as they are', () => {
+    expect(sha256Hex('é')).toBe(sha256Hex(new Uint8Array([0xc3, 0xa9])));
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 });
