@@ -1,4 +1,4 @@
-import { canonicalJson } from '../audit/canonical.js';
+import { canonicalJson } from '../canonical.js';
 import { queryAudit } from '../audit/query.js';
 import type { AuditFilters } from '../audit/query.js';
 import type { AuditRecord } from '../audit/types.js';
