@@ -57,7 +57,7 @@ describe('isPathWithin (Windows roots)', () => {
   it.each([
     ['C:\\work\\a.txt', 'C:\\work'],
     ['c:\\WORK\\a.txt', 'C:\\work'],
-    ['C:/work/a/b', 'C:\\work'],
+    ['C:/data/a/b', 'C:\\data'],
     ['C:\\work', 'C:\\work\\'],
     ['D:\\x', 'D:\\'],
   ])('%s is within %s', (path, root) => {

@@ -17,11 +17,11 @@ async function decide(body: unknown, headers: Record<string, string> = auth()) {
 
 describe('POST /v1/decide', () => {
   it('allows a call inside the boundary, with its scopes, and audits it before answering', async () => {
-    const { status, body } = await decide({ task: 'read the notes', call: { server: 'fs', tool: 'read_file', args: { path: '/work/notes.txt' } } });
+    const { status, body } = await decide({ task: 'read the notes', call: { server: 'fs', tool: 'read_file', args: { path: '/srv/data/notes.txt' } } });
     expect(status).toBe(200);
     expect(body.decision).toBe('allow');
     expect(body.proceed).toBe(true);
-    expect(body.grant).toEqual({ scopes: ['fs:read'], args: { path: '/work/notes.txt' } });
+    expect(body.grant).toEqual({ scopes: ['fs:read'], args: { path: '/srv/data/notes.txt' } });
     expect(body.matchedRules).toEqual(['fs-read']);
     const records = await fx.records();
     const rec = records.find((r) => r.txn === body.txn && r.type === 'decision');
@@ -31,14 +31,14 @@ describe('POST /v1/decide', () => {
   });
 
   it('narrows arguments to the boundary', async () => {
-    const { status, body } = await decide({ call: { server: 'fs', tool: 'list', args: { dir: '/work', limit: 500 } } });
+    const { status, body } = await decide({ call: { server: 'fs', tool: 'list', args: { dir: '/srv/data', limit: 500 } } });
     expect(status).toBe(200);
     expect(body.decision).toBe('narrow');
-    expect(body.grant).toEqual({ scopes: ['fs:list'], args: { dir: '/work', limit: 10 } });
+    expect(body.grant).toEqual({ scopes: ['fs:list'], args: { dir: '/srv/data', limit: 10 } });
   });
 
   it('denies by rule and by default, never executing anything', async () => {
-    const del = await decide({ call: { server: 'fs', tool: 'delete_file', args: { path: '/work/a' } } });
+    const del = await decide({ call: { server: 'fs', tool: 'delete_file', args: { path: '/srv/data/a' } } });
     expect(del.body.decision).toBe('deny');
     expect(del.body.proceed).toBe(false);
     expect(del.body.grant).toBeNull();
@@ -109,7 +109,7 @@ describe('sessions', () => {
       method: 'POST',
       url: '/v1/sessions',
       headers: { ...auth(), 'content-type': 'application/json' },
-      payload: JSON.stringify({ task: 'tidy up /work/reports' }),
+      payload: JSON.stringify({ task: 'tidy up /srv/data/reports' }),
     });
     expect(reg.statusCode).toBe(201);
     const id = (reg.json() as { id: string }).id;
@@ -122,7 +122,7 @@ describe('sessions', () => {
     const records = await fx.records();
     const rec = records.find((r) => r.txn === viaHeader.body.txn && r.type === 'decision');
     expect(rec?.sessionId).toBe(id);
-    expect(rec?.task).toBe('tidy up /work/reports');
+    expect(rec?.task).toBe('tidy up /srv/data/reports');
   });
 
   it("refuses another principal's session", async () => {

@@ -78,9 +78,9 @@ describe('HTTP edges', () => {
 
   it('exposes decision counters by outcome and rule on /metrics', async () => {
     await decideCall({ limit: 500 });
-    await decideCall({ path: '/work/a' }, 'read_file');
-    await decideCall({ path: '/work/a' }, 'delete_file');
-    await decideCall({ path: '/work/b' }, 'delete_file');
+    await decideCall({ path: '/srv/data/a' }, 'read_file');
+    await decideCall({ path: '/srv/data/a' }, 'delete_file');
+    await decideCall({ path: '/srv/data/b' }, 'delete_file');
     const res = await fx.app.inject({ method: 'GET', url: '/metrics', headers: auth() });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -109,7 +109,7 @@ describe('decision metrics', () => {
         method: 'POST',
         url: '/v1/decide',
         headers: { ...auth(), 'content-type': 'application/json' },
-        payload: JSON.stringify({ call: { server: 'fs', tool: 'delete_file', args: { path: '/work/a' } } }),
+        payload: JSON.stringify({ call: { server: 'fs', tool: 'delete_file', args: { path: '/srv/data/a' } } }),
       });
       expect(res.statusCode).toBe(200);
       const metrics = f.app.intentguard.metrics;

@@ -15,12 +15,12 @@ defaults:
   decision: deny
 rules:
   - id: fs-read
-    description: Reading inside /work is routine
+    description: Reading inside /srv/data is routine
     match: { server: fs, tool: read_file }
     effect: allow
     scopes: [fs:read]
     args:
-      path: { within: [/work] }
+      path: { within: [/srv/data] }
   - id: fs-list
     description: Listing is fine, a few entries at a time
     match: { server: fs, tool: list }
