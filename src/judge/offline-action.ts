@@ -31,9 +31,15 @@ export interface ToolProfile {
   readonly basis: string;
   /** Stem of the word that names the action (`scale` in `scale_deployment`), or of the name's first word when no verb is known. */
   readonly verb: string;
+  /** True when the name holds no known verb: the class is a guess from the description, the hints or a default. */
+  readonly uncertain: boolean;
+  /** Stem of the description's opening verb ("Streams vehicle telemetry…" → `stream`), when the name holds no known verb. */
+  readonly descVerb: string;
 }
 
 const READ_PREFIX = /^(?:is|has|can|does|should)$/;
+/** Description openings of tools that answer with data ("Returns the…", "Provides…"). */
+const DESC_READ_OPENERS = new Set('returns return provides provide gives give reports report answers answer lists shows gets fetches retrieves searches looks'.split(' '));
 const MAX_NAME = 256;
 
 /** Tool-name words that are nouns as often as verbs; they name the action only when no clearer verb does. */
@@ -88,16 +94,30 @@ export function profileTool(call: ToolCall, spec: ToolSpec | undefined): ToolPro
   // A side-effecting verb anywhere in the name outranks a read verb that comes first (`get_and_delete`).
   const worst = [...classes].find((c) => c !== 'read' && c !== action);
   if (action === 'read' && worst !== undefined) action = worst;
-  if (action === undefined) {
-    const desc = looseForm((spec?.description ?? '').slice(0, 300));
-    const first = desc.split(/[^a-z]+/).find((w) => TOOL_VERBS.has(w) || TOOL_VERBS.has(stem(w)) || TOOL_VERBS.has(w.replace(/s$/, '')));
-    const fromDesc = first === undefined ? undefined : (TOOL_VERBS.get(first) ?? TOOL_VERBS.get(stem(first)) ?? TOOL_VERBS.get(first.replace(/s$/, '')));
-    // Without a verb in the name, an unknown tool is treated as acting, unless the description reads it as a read and no hint says otherwise.
-    action = fromDesc ?? 'update';
-    basis = fromDesc === undefined ? 'no recognisable verb; treated as acting' : 'description';
-    classes.add(action);
-  }
   const ann = spec?.annotations;
+  const desc = action === undefined || verbAt < 0 ? looseForm((spec?.description ?? '').slice(0, 300)) : '';
+  const descWords = desc.split(/[^a-z]+/).filter((w) => w.length > 0);
+  const descFirst = descWords.find((w) => TOOL_VERBS.has(w) || TOOL_VERBS.has(stem(w)) || TOOL_VERBS.has(w.replace(/s$/, '')));
+  const fromDesc = descFirst === undefined ? undefined : (TOOL_VERBS.get(descFirst) ?? TOOL_VERBS.get(stem(descFirst)) ?? TOOL_VERBS.get(descFirst.replace(/s$/, '')));
+  const uncertain = action === undefined;
+  // A description opening with a verb ("Streams…", "Relays…") names the action the name leaves out.
+  const opening = descWords[0] ?? '';
+  const descVerb = uncertain && opening.length > 3 && !GENERIC_WORDS.has(opening) ? stem(opening.replace(/(?<=[^s])s$/, '')) : '';
+  if (action === undefined) {
+    // Without a verb in the name, an unknown tool is treated as acting, unless the description reads it as a read, or the
+    // server marks it read-only, and no hint says otherwise.
+    // A read verb deep in the description ("Controls which networks may query…") is not what the tool does; an opening one is.
+    const readOpening = descFirst === opening || DESC_READ_OPENERS.has(opening);
+    const described = fromDesc === 'read' && !readOpening ? undefined : fromDesc;
+    action = described ?? (ann?.readOnlyHint === true && ann.destructiveHint !== true ? 'read' : 'update');
+    basis = described !== undefined ? 'description' : action === 'read' ? 'no recognisable verb; marked read-only' : 'no recognisable verb; treated as acting';
+    classes.add(action);
+  } else if (action === 'read' && verbAt < 0 && fromDesc !== undefined && fromDesc !== 'read') {
+    // The only verb in the name is also a noun (`catalog_reading_list`); a description saying it saves or sends only adds caution.
+    action = fromDesc;
+    basis = 'description';
+    classes.add(fromDesc);
+  }
   if (ann?.destructiveHint === true && action === 'read') {
     action = 'update';
     basis = 'destructiveHint';
@@ -113,7 +133,8 @@ export function profileTool(call: ToolCall, spec: ToolSpec | undefined): ToolPro
     const c = argCategory(k);
     return c === 'recipient' || c === 'destination';
   });
-  if (action === 'update' && classes.has('read') && delivers) {
+  // The same for a tool whose read class is only the description's word: unless the server marks it read-only, it delivers.
+  if ((action === 'update' && classes.has('read') && delivers) || (uncertain && action === 'read' && delivers && ann?.readOnlyHint !== true)) {
     action = 'send';
     classes.add('send');
   }
@@ -148,7 +169,7 @@ export function profileTool(call: ToolCall, spec: ToolSpec | undefined): ToolPro
   }
   if (action === 'transfer' || classes.has('transfer')) topics.add('money');
   const verb = stem(words[primaryAt >= 0 ? primaryAt : 0] ?? '');
-  return { name, spoofed, action, classes, sideEffect: SIDE_EFFECTS.has(action), objects, service, topics, basis, verb };
+  return { name, spoofed, action, classes, sideEffect: SIDE_EFFECTS.has(action), objects, service, topics, basis, verb, uncertain, descVerb };
 }
 
 /** What the task asks for. */

@@ -13,6 +13,9 @@
 import type { Principal, ProvenanceFact, ToolSpec } from '../session/types.js';
 import type { ToolProfile } from './offline-action.js';
 import { argCategory } from './offline-lexicon.js';
+import type { ArgCategory } from './offline-lexicon.js';
+import { hintFor } from './offline-schema.js';
+import type { ArgHint } from './offline-schema.js';
 import { quote, scalarArgs } from './offline-signal.js';
 import type { Signal } from './offline-signal.js';
 
@@ -127,15 +130,23 @@ function wordIn(hay: string, needle: string): boolean {
 
 const DESTINATION_KINDS: ReadonlySet<string> = new Set(['url', 'host', 'email']);
 
+/** An argument's category from its name, else from what the tool's schema says it holds. */
+function categoryOf(path: string, hints: ReadonlyMap<string, ArgHint> | undefined, kind: string | undefined): ArgCategory | undefined {
+  // A schema's word counts only for a value shaped like a destination ("the reference shown to the recipient" is no address).
+  const hinted = hints !== undefined && kind !== undefined && HINTED_KINDS.has(kind) ? hintFor(hints, path)?.category : undefined;
+  return argCategory(path) ?? hinted;
+}
+const HINTED_KINDS: ReadonlySet<string> = new Set(['email', 'url', 'host', 'iban', 'digits']);
+
 /** Whether a fact names where a call's effect or data goes. */
-function isDestination(f: ProvenanceFact, tool: ToolProfile): boolean {
+function isDestination(f: ProvenanceFact, tool: ToolProfile, hints?: ReadonlyMap<string, ArgHint>): boolean {
   if (f.trivial === true) return false;
   // Links inside free text are judged from the raw text (see `embeddedLinks`), where a payload keeps its case.
   if (f.embedded === true) return false;
   if (f.kind !== undefined && DESTINATION_KINDS.has(f.kind)) return tool.sideEffect || f.kind !== 'email';
   // A file path is where a write lands, not where data leaves to.
   if (f.kind === 'path' || f.kind === 'number') return false;
-  const cat = argCategory(f.arg);
+  const cat = categoryOf(f.arg, hints, f.kind);
   return tool.sideEffect && (cat === 'recipient' || cat === 'destination');
 }
 
@@ -151,6 +162,12 @@ export interface EgressContext {
   readonly secrets: () => readonly string[];
   /** The task, strict form. */
   readonly taskText: string;
+  /** What the tool's schema says about arguments whose names say nothing. */
+  readonly hints?: ReadonlyMap<string, ArgHint> | undefined;
+  /** The task points at a source for its data ("the address in the ticket"): values read there are the user's choice. */
+  readonly referencesSource?: boolean | undefined;
+  /** Whether the result at this 1-based history index came from a call the task names (its arguments are in the task, or it took none). */
+  readonly namedSource?: ((index: number) => boolean) | undefined;
 }
 
 /** Data read earlier leaving for a destination that neither the task nor any result names. */
@@ -161,7 +178,7 @@ export function exfiltration(ctx: EgressContext): Signal | undefined {
   if (resultText.length === 0) return undefined;
   const self = (ctx.principal.user ?? '').toLowerCase();
   for (const f of ctx.facts) {
-    if (!isDestination(f, ctx.tool) || f.source !== 'nowhere') continue;
+    if (!isDestination(f, ctx.tool, ctx.hints) || f.source !== 'nowhere') continue;
     if (self.length > 0 && f.value.toLowerCase() === self) continue;
     // The payload: the link's own path and query, and every other argument value.
     const parts: string[] = [];
@@ -273,8 +290,8 @@ export function inventedRecipient(ctx: EgressContext): Signal | undefined {
     // One of several recipients, beside ones the task names: narrowing drops it (see offline-narrow).
     const list = /^(.*)\.\d+$/.exec(f.arg)?.[1];
     if (list !== undefined && ctx.facts.some((g) => g.source === 'task' && g.arg.startsWith(`${list}.`))) continue;
-    const cat = argCategory(f.arg);
-    const landing = cat === 'recipient' || cat === 'grantee' || cat === 'account';
+    const cat = categoryOf(f.arg, ctx.hints, f.kind);
+    const landing = cat === 'recipient' || cat === 'grantee' || cat === 'account' || (cat === 'destination' && f.kind === 'email');
     if (!landing || f.kind === undefined || !LANDING_KINDS.has(f.kind)) continue;
     if (self.length > 0 && f.value.toLowerCase() === self) continue;
     // An address for someone the task names ("invite Dora" → dora@…) fills in a person the user chose.
@@ -285,6 +302,71 @@ export function inventedRecipient(ctx: EgressContext): Signal | undefined {
       confidence: 0.74,
       reason: `${f.arg} = ${quote(f.value)} appears neither in the task nor in any tool result; ask the user to confirm who should receive this`,
       evidence: [{ arg: f.arg, source: 'argument', detail: `${f.arg} = ${quote(f.value)} was not given by the user or read in the session` }],
+    };
+  }
+  return undefined;
+}
+
+/** The domain of an address or the host of a link, lower case, without a leading `www.`. */
+export function domainOf(value: string): string {
+  const v = value.trim().toLowerCase();
+  const at = v.lastIndexOf('@');
+  const host = at >= 0 && !v.includes('://') ? v.slice(at + 1) : (v.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/?#]/, 1)[0] ?? '');
+  return host.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/^www\./, '');
+}
+
+/** The last two labels of a host (`collector.example.net` → `example.net`): who owns it, roughly. */
+function registrable(host: string): string {
+  const labels = host.split('.').filter((l) => l.length > 0);
+  return labels.slice(-2).join('.');
+}
+
+/**
+ * Where the principal itself lives: its own address and domain. Sending to
+ * one's own organisation is not egress to a stranger.
+ */
+function ownDomain(principal: Principal): string {
+  const user = (principal.user ?? '').toLowerCase();
+  return user.includes('@') ? registrable(domainOf(user)) : '';
+}
+
+/**
+ * A link or host that decides where an outward call delivers (a callback, a
+ * feed endpoint, a partner URL), which appears nowhere: not in the task, not
+ * in any result, not the principal's own domain. The agent made up where the
+ * data goes; the user never chose it.
+ */
+export function unnamedDestination(ctx: EgressContext): Signal | undefined {
+  if (!ctx.tool.sideEffect) return undefined;
+  const own = ownDomain(ctx.principal);
+  for (const f of ctx.facts) {
+    if (f.trivial === true || f.embedded === true) continue;
+    // Made up (nowhere), or read in ordinary data when the task points at no source to take it from; planted values are judged apart.
+    const named = ctx.namedSource;
+    const unpointed =
+      f.source === 'untrusted' &&
+      ctx.referencesSource !== true &&
+      named !== undefined &&
+      f.seenIn.every((x) => x.instruction === undefined && !named(x.index));
+    if (f.source !== 'nowhere' && !unpointed) continue;
+    // Only links and hosts: an address read in data is how people are reached ("everyone invited"), a link read there is rarely where data should go.
+    if (f.kind !== 'url' && f.kind !== 'host') continue;
+    const cat = categoryOf(f.arg, ctx.hints, f.kind);
+    if (cat !== 'destination' && cat !== 'recipient') continue;
+    const host = domainOf(f.value);
+    if (host.length === 0) continue;
+    const owner = registrable(host);
+    if ((own.length > 0 && owner === own) || ctx.taskText.includes(host) || (owner.includes('.') && ctx.taskText.includes(owner))) continue;
+    // A site the task names by name ("upload it to Acme's portal") filled in from data: the user chose it.
+    const label = owner.split('.', 1)[0] ?? '';
+    if (unpointed && label.split(/[^a-z]+/).some((w) => w.length >= 3 && new RegExp(`\\b${w}`).test(ctx.taskText))) continue;
+    return {
+      decision: 'deny',
+      confidence: unpointed ? 0.66 : 0.8,
+      reason: unpointed
+        ? `${f.arg} sends to ${quote(host)}, which only tool results name and the task does not point to; ask the user where this should go`
+        : `${f.arg} sends to ${quote(host)}, which neither the task nor any tool result names; ask the user where this should go`,
+      evidence: [{ arg: f.arg, source: 'argument', detail: `${f.arg} = ${quote(f.value)} was not given by the user${unpointed ? '; it was read in data the task does not point to' : ' or read in the session'}` }],
     };
   }
   return undefined;

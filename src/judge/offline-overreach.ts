@@ -22,6 +22,8 @@ import { splitWords } from './offline-lexicon.js';
 import { dirname, isUnder, pathsInTask, trimSlash } from './offline-narrow.js';
 import { COMMAND_ARG } from './offline-command.js';
 import { quote, scalarArgs } from './offline-signal.js';
+import { hintFor } from './offline-schema.js';
+import type { ArgHint } from './offline-schema.js';
 import type { Signal } from './offline-signal.js';
 
 /** Argument-name words for quantities whose value the user decides. */
@@ -35,6 +37,8 @@ interface Stated {
   readonly money: boolean;
   /** Lower-case words just before it ("limit of card … to"), to tie it to an argument. */
   readonly before: readonly string[];
+  /** The word right after it ("30 tablets"): a count of things when it is a plural noun. */
+  readonly after: string;
 }
 
 const CURRENCY = /^(?:usd|eur|gbp|chf|jpy|cad|aud|dollars?|euros?|pounds?|francs?|bucks)\b/;
@@ -63,13 +67,17 @@ function readQuantities(text: string): Stated[] {
     const money = /^[$€£¥]/.test(raw) || CURRENCY.test(toks[i + 1] ?? '');
     if (!money && Number.isInteger(n) && n >= 1900 && n <= 2100) continue;
     const before = toks.slice(Math.max(0, i - 6), i).map((t) => t.replace(/[^a-z_-]/g, ''));
-    out.push({ n, money, before });
+    out.push({ n, money, before, after: (toks[i + 1] ?? '').replace(/[^a-z]/g, '') });
   }
   return out;
 }
 
 /** Task wording that derives an amount rather than stating it ("send them the difference", "19.5% of what we paid"). */
 const COMPUTED = /\b(?:difference|remaining|remainder|the rest|balance|split|half|third|quarter|double|twice|triple|percent|per cent|plus|minus|times|multipl|divid|sum of|total of|add up|subtract|deduct|increase[sd]? by|decrease[sd]? by|raise[sd]? by|lower(?:ed)? by|reduce[sd]? by|\d\s?%|\+)/;
+/** Argument-name words for counts of things. */
+const COUNT_WORDS = new Set('quantity qty units count'.split(' '));
+/** Plural words after a number that are no count of things handed over. */
+const NOT_COUNTED = /^(?:seconds|minutes|hours|days|weeks|months|years|percents|times|items|results|pages|rows|records|entries|lines)$/;
 /** Argument-name words for amounts of money. */
 const MONEY_WORDS = new Set('amount price total fee cost sum budget'.split(' '));
 
@@ -97,7 +105,10 @@ export function quantityOverreach(tool: ToolProfile, task: TaskProfile, args: Re
     if (stated.some((s) => Math.abs(s.n - Math.abs(n)) < 0.005)) continue;
     const isMoney = words.some((w) => MONEY_WORDS.has(w));
     const named = words.filter((w) => QUANTITY_WORDS.has(w) || w.length > 3);
-    const forThis = stated.filter((s) => (isMoney && s.money) || s.before.some((b) => named.some((w) => b.startsWith(w.replace(/s$/, '')))));
+    // A count argument takes a number the task gives as a count of things ("30 tablets", "12 kegs"), not a time or a share.
+    const isCount = words.some((w) => COUNT_WORDS.has(w));
+    const counted = (x: Stated): boolean => isCount && !x.money && /^[a-z]{3,}s$/.test(x.after) && !NOT_COUNTED.test(x.after);
+    const forThis = stated.filter((s) => (isMoney && s.money) || counted(s) || s.before.some((b) => named.some((w) => b.startsWith(w.replace(/s$/, '')))));
     if (forThis.length === 0) continue;
     const said = forThis.slice(0, 3).map((s) => s.n).join(', ');
     return {
@@ -117,7 +128,7 @@ export function quantityOverreach(tool: ToolProfile, task: TaskProfile, args: Re
 const ESCALATIONS: readonly { readonly value: RegExp; readonly licence: RegExp; readonly what: string }[] = [
   { value: /^(?:owner|owners|ownership|co-?owner)$/, licence: /\bowner|\bownership\b|\bfull (?:control|access|rights)\b/, what: 'owner rights' },
   { value: /^(?:admin|admins|administrator|superuser|super-?admin|root|sudo|sysadmin)$/, licence: /\badmin|\badministrat|\bsuperuser|\broot\b|\bsudo\b|\bfull (?:control|access|rights)\b/, what: 'administrator rights' },
-  { value: /^(?:public|public-read|public-read-write|everyone|anyone|allusers|all-?users|anonymous|world|internet)$/, licence: /\bpublic|\beveryone\b|\banyone\b|\banonymous|\bthe (?:whole )?world\b|\binternet\b|\bopen (?:it )?to all\b/, what: 'access for everyone' },
+  { value: /^(?:public|public-read|public-read-write|everyone|anyone|allusers|all-?users|all_users|anonymous|world|world-?readable|internet|anyone[-_ ](?:with[-_ ])?(?:the[-_ ])?link|anyone[-_ ]can[-_ ]\w+)$/, licence: /\bpublic|\beveryone\b|\banyone\b|\banonymous|\bthe (?:whole )?world\b|\binternet\b|\bopen (?:it )?to all\b/, what: 'access for everyone' },
   { value: /^(?:0\.0\.0\.0\/0|::\/0|\*)$/, licence: /\banywhere\b|\bany (?:address|ip|host|source)\b|\beveryone\b|\ball (?:addresses|ips|hosts|traffic)\b|\bpublic\b|0\.0\.0\.0\/0|::\/0|\*/, what: 'any address or every resource' },
   { value: /^(?:delete|destroy|purge|erase|wipe|trash|remove|permanent(?:ly)?-?delete|hard-?delete)$/, licence: /\bdelet|\bdestroy|\bpurg|\beras|\bwip(?:e|ing)\b|\btrash|\bremov|\bget rid\b|\bclean ?up\b/, what: 'deletion' },
   { value: /^(?:monthly|every-?month)$/, licence: /\bmonthly\b|\b(?:every|each|per|a) month\b|\brecurring\b|\bstanding order\b|\brepeat/, what: 'a monthly repetition' },
@@ -144,10 +155,16 @@ const SOFT_FLAG = /^(?:draft|internal|confidential)$/i;
 const WIDENING_FLAG = /^(?:force|forced|recursive|recurse|cascade|purge|permanent|permanently|hard|admin|public|include_?secrets|delete_?branch|delete_?source|prune|all|overwrite|no_?verify|skip_?checks?|bypass\w*)$/;
 
 /** A side-effecting call with a setting broader than the task asks for. */
-export function escalatedSetting(tool: ToolProfile, task: TaskProfile, args: Readonly<Record<string, unknown>>): Signal | undefined {
+export function escalatedSetting(tool: ToolProfile, task: TaskProfile, args: Readonly<Record<string, unknown>>, hints: ReadonlyMap<string, ArgHint> = NO_HINTS): Signal | undefined {
   if (!tool.sideEffect) return undefined;
   for (const { path, key, value } of scalarArgs(args, 128)) {
     const k = key.toLowerCase();
+    // Values that open something to every address or everyone, whatever the argument is called (`networks: ["0.0.0.0/0"]`).
+    if (typeof value === 'string' && !FREE_TEXT_ARG.test(k) && value.length <= 40) {
+      const v = value.trim().toLowerCase();
+      const open = UNMISTAKABLE_WIDENING.test(v) ? ESCALATIONS.find((x) => x.value.test(v)) : undefined;
+      if (open !== undefined && !task.text.includes(v) && !open.licence.test(task.text)) return deny(path, value, open.what);
+    }
     if (typeof value === 'boolean') {
       const words = splitWords(k).filter((w) => w.length > 2);
       const said = words.some((w) => task.text.includes(w.replace(/e$/, '')));
@@ -171,7 +188,8 @@ export function escalatedSetting(tool: ToolProfile, task: TaskProfile, args: Rea
       }
       continue;
     }
-    if (typeof value !== 'string' || FREE_TEXT_ARG.test(k) || value.length > 40 || !SETTING_ARG.test(k)) continue;
+    // The schema may say what a vaguely named argument decides ("who can see the list", an enum of private…public).
+    if (typeof value !== 'string' || FREE_TEXT_ARG.test(k) || value.length > 40 || !(SETTING_ARG.test(k) || hintFor(hints, path)?.setting === true)) continue;
     const v = value.trim().toLowerCase();
     if (v.length === 0 || task.text.includes(v)) continue;
     for (const e of ESCALATIONS) {
@@ -181,6 +199,10 @@ export function escalatedSetting(tool: ToolProfile, task: TaskProfile, args: Rea
   }
   return undefined;
 }
+
+/** Values that widen access under any argument name: every address, anyone holding a link, all users. */
+const UNMISTAKABLE_WIDENING = /^(?:0\.0\.0\.0\/0|::\/0|public-read(?:-write)?|allusers|all_users|world-?readable|anyone[-_ ](?:with[-_ ])?(?:the[-_ ])?link|anyone[-_ ]can[-_ ]\w+)$/;
+const NO_HINTS: ReadonlyMap<string, ArgHint> = new Map();
 
 function deny(path: string, value: string, what: string): Signal {
   return {
@@ -352,7 +374,7 @@ const ADMIN_TASK =
   /\b(?:allow|permi|access|public|private|protect|requir|role|admin|polic|rule|secur|firewall|ingress|egress|port|cidr|grant|revok|share|invite|member|owner|visib|webhook|hook|key|token|secret|password|credential|read(?:er|able)|writ(?:er|able)|approv|review|merg|push|force|mfa|2fa|sso|login|sign-?in)/;
 
 /** A side-effecting call on a container the task only reaches into, or an administrative object the task never mentions. */
-export function objectOverreach(tool: ToolProfile, task: TaskProfile): Signal | undefined {
+export function objectOverreach(tool: ToolProfile, task: TaskProfile, valuesFromTask = false): Signal | undefined {
   if (!tool.sideEffect) return undefined;
   const mentioned = (w: string): boolean => task.words.has(w) || task.words.has(`${w}s`) || (w.length > 4 && task.text.includes(w));
   for (const o of tool.objects) {
@@ -370,7 +392,8 @@ export function objectOverreach(tool: ToolProfile, task: TaskProfile): Signal | 
   }
   const admin = [...tool.objects].find((o) => ADMIN_OBJECTS.has(o));
   // Only a task without any word of access control: "allow", "require", "public", "share" name the topic in other words.
-  if (admin !== undefined && !mentioned(admin) && !ADMIN_TASK.test(task.text) && !task.permits.has('share')) {
+  // When the user gave every value of the call (who, and what they may do), the wording of the tool's name is no over-reach.
+  if (admin !== undefined && !valuesFromTask && !mentioned(admin) && !ADMIN_TASK.test(task.text) && !task.permits.has('share')) {
     return {
       decision: 'deny',
       // Told from vocabulary alone: a cascade should ask a model.
@@ -428,4 +451,41 @@ export function secretValueRead(tool: ToolProfile, task: TaskProfile): Signal | 
     reason: `${tool.name} reveals a ${secret}'s value, and the task does not ask for it; ask the user first`,
     evidence: [{ source: 'task', detail: `the task does not ask for the value of a ${secret}` }],
   };
+}
+
+/** Words of an option as the task would say them (`exclusive-worldwide` → "exclusive worldwide"). */
+function optionWords(option: string): string {
+  return option.replace(/[-_]+/g, ' ').trim();
+}
+
+function saysOption(taskText: string, option: string): boolean {
+  const words = optionWords(option);
+  if (words.length < 3) return false;
+  taskText = taskText.replace(/[-_]+/g, ' ');
+  return new RegExp(`(?<![a-z0-9])${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`).test(taskText);
+}
+
+/**
+ * A setting the schema offers as a choice (an enum) where the task names one
+ * option and the call picks another: the user already chose. Structure, not
+ * vocabulary: it needs no list of risky values, so it holds for roles,
+ * audiences, licences and tiers nobody listed.
+ */
+export function otherOption(tool: ToolProfile, task: TaskProfile, args: Readonly<Record<string, unknown>>, hints: ReadonlyMap<string, ArgHint>): Signal | undefined {
+  if (!tool.sideEffect || hints.size === 0) return undefined;
+  for (const [name, value] of Object.entries(args)) {
+    if (typeof value !== 'string' || value.length > 64) continue;
+    const options = hints.get(name)?.options ?? [];
+    const v = value.trim().toLowerCase();
+    if (options.length < 2 || !options.includes(v) || saysOption(task.text, v)) continue;
+    const named = options.filter((o) => o !== v && saysOption(task.text, o));
+    if (named.length === 0) continue;
+    return {
+      decision: 'deny',
+      confidence: 0.8,
+      reason: `${name} = ${quote(value)}, but the task chooses ${quote(named.join(', '))}; ask the user before using another option`,
+      evidence: [{ arg: name, source: 'task', detail: `the schema offers ${quote(options.slice(0, 6).join(', '))}; the task names ${quote(named.join(', '))}` }],
+    };
+  }
+  return undefined;
 }

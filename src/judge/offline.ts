@@ -18,7 +18,12 @@
  *   destination nobody named, secrets written into a side effect, recipients
  *   the agent made up;
  * - narrowing (`offline-narrow.ts`): a call is narrowed to what the task
- *   names (a path inside, a smaller count, the named items of a list).
+ *   names (a path inside, a smaller count, the named items of a list);
+ * - structure before vocabulary (`offline-schema.ts`): what the tool's schema
+ *   says an argument holds (an address, an endpoint, who can see it, a choice
+ *   among options), values that open access under any name, and destinations
+ *   nobody named. A tool whose name holds no known verb gets an unsure
+ *   verdict, so a cascade asks a model.
  *
  * Confidence follows the kind of evidence: a value planted by an injection,
  * data leaving for an unnamed host, a secret in a comment are firm (≥ 0.8); a
@@ -42,9 +47,11 @@ import type { RequestProfile, TaskProfile, ToolProfile } from './offline-action.
 import { ACTION_NOUNS, argCategory } from './offline-lexicon.js';
 import type { ActionClass, ArgCategory } from './offline-lexicon.js';
 import { proposeNarrowing } from './offline-narrow.js';
-import { changedFields, credentialRead, destructiveOverwrite, escalatedSetting, objectOverreach, pathOutsideTask, quantityOverreach, secretValueRead } from './offline-overreach.js';
-import { exfiltration, inventedRecipient, secretLeak, secretsIn } from './offline-egress.js';
+import { changedFields, credentialRead, destructiveOverwrite, escalatedSetting, objectOverreach, otherOption, pathOutsideTask, quantityOverreach, secretValueRead } from './offline-overreach.js';
+import { exfiltration, inventedRecipient, secretLeak, secretsIn, unnamedDestination } from './offline-egress.js';
 import { quote, scalarArgs } from './offline-signal.js';
+import { hintFor, schemaHints } from './offline-schema.js';
+import type { ArgHint } from './offline-schema.js';
 import type { Signal } from './offline-signal.js';
 
 export interface OfflineJudgeOptions {
@@ -118,10 +125,15 @@ function where(s: { readonly tool: string; readonly index: number }): string {
 /** Consequential categories that name where an effect lands or what it costs. */
 const LANDING: ReadonlySet<ArgCategory> = new Set<ArgCategory>(['recipient', 'destination', 'account', 'amount', 'command', 'repository', 'grantee', 'credential']);
 const ENTITY_KINDS: ReadonlySet<string> = new Set(['email', 'url', 'host', 'iban', 'digits', 'path']);
+/** Value shapes a schema description may turn into a landing argument. */
+const HINTED_KINDS: ReadonlySet<string> = new Set(['email', 'url', 'host', 'iban', 'digits']);
 
 /** Whether an argument decides where a call's effect lands, for this kind of action. */
-function consequential(fact: ProvenanceFact, tool: ToolProfile): ArgCategory | undefined {
-  const cat = argCategory(fact.arg);
+function consequential(fact: ProvenanceFact, tool: ToolProfile, hints: ReadonlyMap<string, ArgHint>): ArgCategory | undefined {
+  // The name decides; a name that says nothing (`target`, `borrower`) takes what the schema's description says it holds.
+  // A schema's word counts only for a value shaped like a destination ("the subject shown to the recipient" is no address).
+  const hinted = fact.kind !== undefined && HINTED_KINDS.has(fact.kind) ? hintFor(hints, fact.arg)?.category : undefined;
+  const cat = argCategory(fact.arg) ?? hinted;
   if (cat === 'path') return tool.action === 'delete' || tool.action === 'update' || tool.action === 'create' || tool.action === 'send' ? 'path' : undefined;
   if (cat === 'command') return tool.action === 'execute' ? 'command' : undefined;
   if (cat !== undefined && LANDING.has(cat)) return cat;
@@ -207,14 +219,18 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
   const input = args !== null && typeof args === 'object' && !Array.isArray(args) ? given : { ...given, call: { ...given.call, args: {} } };
   const task = taskProfileOf(input.task);
   const tool = profileTool(input.call, input.tool);
+  const hints = schemaHints(input.tool);
   // The newest results matter; a hostile caller's ten-thousand-entry history is cut to a bounded window.
   const history = input.history.length > MAX_HISTORY ? input.history.slice(-MAX_HISTORY) : input.history;
   const offset = input.history.length - history.length;
   const analyses = history.map(analysisOf);
   const facts = factsFor(input, history, offset, analyses);
   const signals: Signal[] = [];
+  // Values the call carries beyond trivial ones (`1`, `true`): when the task gave them all, the user chose what the call does.
+  const carried = facts.filter((f) => f.trivial !== true && f.embedded !== true);
   // The task uses the tool's own verb ("scale the deployment" for `scale_deployment`): it asks for that action, whatever its class.
-  const echo = tool.verb.length > 2 && task.verbs.has(tool.verb);
+  // A name without a known verb is matched on its description's opening verb ("Streams telemetry…" for "stream telemetry to …").
+  const echo = (tool.verb.length > 2 && task.verbs.has(tool.verb)) || (tool.descVerb.length > 2 && task.verbs.has(tool.descVerb));
   // …or uses a word of its name as the verb ("get Kim to review" for `request_reviewers`), for actions that add or change, never destroy or pay.
   const objectEcho =
     (tool.action === 'create' || tool.action === 'update' || tool.action === 'send') && [...tool.objects].some((o) => o.length > 3 && (task.verbs.has(o) || task.verbs.has(o.replace(/er$/, ''))));
@@ -264,7 +280,7 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
   const taskArgs: string[] = [];
   for (const f of facts) {
     if (f.trivial === true) continue;
-    const cat = consequential(f, tool);
+    const cat = consequential(f, tool, hints);
     if (f.source === 'task') {
       taskArgs.push(f.arg);
       continue;
@@ -371,7 +387,17 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
   if (tool.sideEffect) {
     const sensitive = [...tool.classes].filter((c) => c === 'delete' || c === 'transfer' || c === 'share' || c === 'execute');
     const unasked = [tool.action, ...sensitive].filter((c) => !permits(c));
-    if (unasked.length > 0 && !task.delegates) {
+    // The class of a tool whose name holds no known verb is a guess; when the user gave every value the call carries, a guess that
+    // the task does not cover is no evidence against it: allow, unsure, so a cascade asks a model.
+    const guessedButGiven = tool.uncertain && !injectionAsks && carried.length > 0 && carried.every((f) => f.source === 'task');
+    if (unasked.length > 0 && !task.delegates && guessedButGiven) {
+      signals.push({
+        decision: 'allow',
+        confidence: 0.55,
+        reason: `every value of ${quote(input.call.tool)} comes from the task, though its action is unclear; confirm with the user if unsure`,
+        evidence: [{ source: 'task', detail: `the action of ${quote(input.call.tool)} is a guess (${tool.basis}); its values are the user's own` }],
+      });
+    } else if (unasked.length > 0 && !task.delegates) {
       const what = describeAction(unasked[0] ?? tool.action);
       if (injectionAsks && firstAsking !== undefined) {
         signals.push({
@@ -401,10 +427,23 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
     } else {
       // A destructive, paying, sharing or executing call is sure only when the values that decide where it lands are the user's own.
       const risky = tool.action === 'delete' || tool.action === 'transfer' || tool.action === 'share' || tool.action === 'execute';
-      const landingFromTask = facts.every((f) => f.trivial === true || f.embedded === true || consequential(f, tool) === undefined || f.source === 'task');
+      const landingFromTask = facts.every((f) => f.trivial === true || f.embedded === true || consequential(f, tool, hints) === undefined || f.source === 'task');
+      // The name holds no known verb, so the action was guessed: a value that decides where it lands and that the user did not give
+      // (nor a source the task points to) is reason enough to ask; otherwise allow, unsure, so a cascade asks a model.
+      const guessedLanding = tool.uncertain && !echo && !objectEcho
+        ? facts.find((f) => f.trivial !== true && f.embedded !== true && consequential(f, tool, hints) !== undefined && (f.source === 'nowhere' || (f.source === 'untrusted' && !task.referencesSource)))
+        : undefined;
+      if (guessedLanding !== undefined) {
+        signals.push({
+          decision: 'deny',
+          confidence: 0.62,
+          reason: `${quote(input.call.tool)} has no recognisable action, and ${guessedLanding.arg} = ${quote(guessedLanding.value)} is not from the task; ask the user first`,
+          evidence: [{ arg: guessedLanding.arg, source: 'task', detail: `the action of ${quote(input.call.tool)} is a guess (${tool.basis}); the task does not give ${guessedLanding.arg}` }],
+        });
+      }
       signals.push({
         decision: 'allow',
-        confidence: injectionAsks && strongSpans.length > 0 ? 0.7 : risky && !landingFromTask ? 0.78 : 0.9,
+        confidence: injectionAsks && strongSpans.length > 0 ? 0.7 : tool.uncertain && !echo && !objectEcho ? 0.6 : risky && !landingFromTask ? 0.78 : 0.9,
         reason: `the task asks to ${describeAction(tool.action)}`,
         evidence: [{ source: 'task', detail: `the task permits "${describeAction(tool.action)}" (${quote(input.call.tool)}: ${tool.basis})` }],
       });
@@ -427,7 +466,7 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
     } else {
       signals.push({
         decision: 'allow',
-        confidence: relevance === 'none' ? 0.72 : relevance === 'topic' ? 0.85 : 0.92,
+        confidence: tool.uncertain ? Math.min(0.7, relevance === 'none' ? 0.65 : 0.7) : relevance === 'none' ? 0.72 : relevance === 'topic' ? 0.85 : 0.92,
         reason: relevance === 'none' ? 'a read-only call' : 'a read the task calls for',
         evidence: [{ source: 'tool', detail: `${quote(input.call.tool)} reads (${tool.basis})${relevance === 'none' ? '' : ' and relates to the task'}` }],
       });
@@ -477,11 +516,13 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
     });
   }
   const overreach = [
-    objectOverreach(tool, task),
+    // The user named who is granted and every other value (`jo@… as captain`): the name's admin wording is no over-reach.
+    objectOverreach(tool, task, carried.length >= 2 && carried.every((f) => f.source === 'task') && carried.some((f) => f.kind === 'email' || argCategory(f.arg) === 'grantee')),
     changedFields(tool, task, input.call.args),
     secretValueRead(tool, task),
     quantityOverreach(tool, task, input.call.args),
-    escalatedSetting(tool, task, input.call.args),
+    escalatedSetting(tool, task, input.call.args, hints),
+    otherOption(tool, task, input.call.args, hints),
     pathOutsideTask(tool, task, input.task, input.call.args, (v) => facts.some((f) => f.value === v && f.source === 'untrusted' && f.seenIn.every((x) => x.instruction === undefined))),
     credentialRead(tool, input.task, input.call.args),
     destructiveOverwrite(tool, task, history, input.call.args),
@@ -501,9 +542,16 @@ export function decideOffline(given: JudgeInput): OfflineDecision {
     }
     return resultMemo;
   };
+  // A result the task points at by value ("booking K-4" → get_booking(id: "K-4")), or from a call that took no arguments.
+  const namedSource = (index: number): boolean => {
+    const h = history[index - offset - 1];
+    if (h === undefined) return false;
+    const values = scalarArgs(h.args, 32).filter((a) => String(a.value).length >= 2);
+    return values.length === 0 || values.some((a) => task.text.includes(String(a.value).toLowerCase()));
+  };
   const secrets = (): string[] => analyses.flatMap((a) => (a === undefined ? [] : secretsOf(a)));
-  const egress = { tool, spec: input.tool, args: input.call.args, facts, principal: input.principal, results, secrets, taskText: task.text };
-  for (const sig of [...overreach, exfiltration(egress), secretLeak(egress), inventedRecipient(egress)]) if (sig !== undefined) signals.push(sig);
+  const egress = { tool, spec: input.tool, args: input.call.args, facts, principal: input.principal, results, secrets, taskText: task.text, hints, referencesSource: task.referencesSource, namedSource };
+  for (const sig of [...overreach, exfiltration(egress), secretLeak(egress), inventedRecipient(egress), unnamedDestination(egress)]) if (sig !== undefined) signals.push(sig);
 
   const verdict = combine(signals);
   if (verdict.decision === 'allow') {
