@@ -141,4 +141,3 @@ export async function run(options = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
 
-export { print };
