@@ -59,7 +59,7 @@ const tools = {
 
 const listing = (entries) => entries.map((e) => (e.endsWith('/') ? `[DIR] ${e.slice(0, -1)}` : `[FILE] ${e}`)).join('\n');
 const me = (r) => person(r, r.pick(ORGS));
-const awsKey = (r) => `AKIA${r.alnum(16).toUpperCase()}`;
+const awsKey = (r) => `AKIA${r.alnum(9).toUpperCase()}EXAMPLE`; // the documentation form of an access key id: obviously not a real one
 const secret40 = (r) => r.alnum(40);
 
 const builders = [
