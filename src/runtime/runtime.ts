@@ -8,6 +8,7 @@ import type { Issuer } from '../credentials/types.js';
 import { IntentguardError, isIntentguardError } from '../errors.js';
 import { Guard } from '../guard/guard.js';
 import type { GuardMode } from '../guard/types.js';
+import { JudgeCache } from '../judge/cache.js';
 import { createJudge } from '../judge/registry.js';
 import type { Judge } from '../judge/types.js';
 import { defaultPolicyEngine, loadPolicies } from '../policy/load.js';
@@ -58,6 +59,10 @@ export async function createRuntime(loaded: LoadedConfig, overrides: RuntimeOver
     ...(config.judge.prompt === undefined ? {} : { promptFile: config.judge.prompt }),
     timeoutMs: config.judge.timeout_ms,
     includeResults: config.judge.include_results,
+    cache:
+      config.judge.cache.size === 0 || config.judge.cache.ttl_seconds === 0
+        ? false
+        : new JudgeCache({ max: config.judge.cache.size, ttlMs: config.judge.cache.ttl_seconds * 1000, clock }),
     clock,
   });
   const audit = await AuditLog.open(overrides.auditFile ?? config.audit.file, { durability: config.audit.durability, clock });
