@@ -32,7 +32,9 @@ interface Mode {
 
 const STRICT: Mode = { maxDepth: 512, strict: true };
 // Cache-key inputs are size- and depth-limited upstream; this bound keeps a cycle or a bug from recursing forever.
-const KEY: Mode = { maxDepth: 64, strict: false };
+// Deeper than anything the fronts accept (arguments ≤ 64 levels, plus the judge input's own nesting), so two
+// inputs that differ only deep down never share a cache key.
+const KEY: Mode = { maxDepth: 256, strict: false };
 
 function fail(message: string): never {
   throw new IntentguardError('IG_INPUT_INVALID', `canonical JSON: ${message}`);
@@ -125,7 +127,7 @@ export function canonicalJson(value: unknown): string {
 /**
  * The canonical JSON text of `value` for a cache key, which never throws: the
  * same text as `canonicalJson` for JSON data; a bigint is written as its
- * decimal string, anything nested deeper than 64 levels (a cycle included) as
+ * decimal string, anything nested deeper than 256 levels (a cycle included) as
  * null, and a top-level value with no JSON form as null.
  */
 export function canonicalKeyJson(value: unknown): string {

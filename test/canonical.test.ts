@@ -74,8 +74,8 @@ describe('canonicalKeyJson (the cache-key form)', () => {
     cyc['self'] = cyc;
     expect(canonicalKeyJson(cyc)).toMatch(/^\{"a":1,"self":\{"a":1,"self":/);
     let deep: unknown = 1;
-    for (let i = 0; i < 100; i++) deep = [deep];
-    expect(canonicalKeyJson(deep)).toBe(`${'['.repeat(64)}null${']'.repeat(64)}`);
+    for (let i = 0; i < 300; i++) deep = [deep];
+    expect(canonicalKeyJson(deep)).toBe(`${'['.repeat(256)}null${']'.repeat(256)}`);
   });
 
   it('honours toJSON like canonicalJson: a SecretValue keys as its redaction', () => {

@@ -3,6 +3,8 @@
  * `redact` never throws: whatever the input (cycles, getters that throw, class
  * instances, huge strings), the output is plain JSON data, bounded in size.
  */
+import { RE2JS } from 're2js';
+
 
 export const REDACTED = '[REDACTED]';
 /** Longest string kept; longer ones are cut and marked. */
@@ -22,28 +24,34 @@ const SAFE_IN_SECRET = new Set(['id', 'jti', 'kid', 'kind', 'type', 'alg', 'scop
 const KEYISH = /key|signature|^sig$|salt|nonce|hmac/i;
 
 interface Rule {
-  readonly pattern: RegExp;
+  readonly pattern: RegExp | RE2JS;
   readonly replace: string | ((match: string, ...groups: string[]) => string);
 }
 
-// Every pattern is linear: character classes never overlap the separator that follows them.
+/**
+ * Rules whose character classes overlap their own start (`-eyJ-eyJ…`, `-sk-sk-…`, `a.a.a…://`) would backtrack
+ * quadratically in a JavaScript regex over hostile text, so they run on RE2 (linear time).
+ */
+const re2 = (pattern: string, flags = 0): RE2JS => RE2JS.compile(pattern, flags);
+
 const RULES: readonly Rule[] = [
   { pattern: /-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g, replace: REDACTED },
-  { pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,3}/g, replace: REDACTED },
+  { pattern: re2('\\beyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}(?:\\.[A-Za-z0-9_-]*){1,3}'), replace: () => REDACTED },
   { pattern: /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1 ${REDACTED}` },
   {
     // Basic credentials are base64 of `user:password`; plain prose after "Basic" is left alone.
     pattern: /\b(Basic)\s+([A-Za-z0-9+/]{6,}={0,2})/gi,
     replace: (m: string, word: string, b64: string) => (Buffer.from(b64, 'base64').toString('latin1').includes(':') ? `${word} ${REDACTED}` : m),
   },
-  { pattern: /\bsk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{16,}/g, replace: REDACTED },
+  // An `sk-` key has a digit somewhere (plain words like `sk-learn-…` do not).
+  { pattern: re2('\\bsk-[A-Za-z0-9_-]{16,}'), replace: (m: string) => (/[0-9]/.test(m) ? REDACTED : m) },
   { pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g, replace: REDACTED },
   { pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   { pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replace: REDACTED },
   { pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: REDACTED },
   // Passwords in URLs: scheme://user:password@host
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, replace: `$1${REDACTED}@` },
+  { pattern: re2('\\b([a-z][a-z0-9+.-]*://[^\\s:/@]+:)[^\\s@/]+@', RE2JS.CASE_INSENSITIVE), replace: (_m: string, head: string) => `${head}${REDACTED}@` },
 ];
 
 // Cheap screen: every rule needs one of these, and most strings have none.
@@ -53,8 +61,12 @@ function scrubText(text: string): string {
   let s = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
   if (s.length < 8 || !TRIGGER.test(s)) return s;
   for (const rule of RULES) {
-    rule.pattern.lastIndex = 0;
-    s = s.replace(rule.pattern, rule.replace as string);
+    if (rule.pattern instanceof RegExp) {
+      rule.pattern.lastIndex = 0;
+      s = s.replace(rule.pattern, rule.replace as string);
+    } else {
+      s = rule.pattern.matcher(s).replaceAll(rule.replace as (match: string, ...groups: string[]) => string);
+    }
   }
   return s;
 }

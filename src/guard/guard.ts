@@ -208,6 +208,7 @@ export class Guard {
       judge: draft.judge,
       flags: [...draft.flags],
       onJudgeFailure: policyDecision?.onJudgeFailure ?? 'deny',
+      audience: policyDecision?.audience,
       credentialTtlSeconds: policyDecision?.credentialTtlSeconds ?? 60,
       timings: { policyUs, judgeMs: draft.judgeMs, scopeUs: draft.scopeUs, auditMs: 0, totalMs: totalBeforeAudit },
     };
@@ -242,7 +243,7 @@ export class Guard {
           call: request.call,
           grant,
           principal: request.principal,
-          audience: this.#audienceFor(request.call.server),
+          audience: decision.audience ?? this.#audienceFor(request.call.server),
           ttlSeconds: decision.credentialTtlSeconds,
           subjectToken: request.subjectToken,
         });
@@ -360,6 +361,15 @@ export class Guard {
     }
 
     const verdict = result.verdict;
+    // The seam is pluggable: a verdict that is not one of the three decisions, or whose confidence is no number,
+    // is no verdict, and gets the failure decision like any other judge failure.
+    if (!['allow', 'deny', 'narrow'].includes(verdict.decision as string) || !Number.isFinite(verdict.confidence)) {
+      draft.flags.add('judge-failed');
+      draft.reasons.push(`the judge's verdict is not usable: the failure decision (${policy.onJudgeFailure}) applies`);
+      draft.decision = policy.onJudgeFailure === 'deny' ? 'deny' : baseDecision;
+      draft.grant = policy.onJudgeFailure === 'deny' ? null : base;
+      return;
+    }
     draft.reasons.push(verdict.reason);
     if (verdict.confidence < this.#lowConfidence) draft.flags.add('low-confidence');
     if (verdict.decision === 'deny') {
@@ -379,14 +389,19 @@ export class Guard {
         draft.reasons.push(`the judge's narrowing was unreadable: ${narrowed.reason}`);
         return;
       }
+      if (narrowed.refused.length > 0) {
+        // A narrowing says the call as requested is not acceptable. When part of it cannot be applied inside the
+        // boundary, running the rest would run what the judge rejected: deny instead.
+        if (draft.judge) draft.judge = { ...draft.judge, refused: narrowed.refused.map(describeViolation) };
+        draft.decision = 'deny';
+        draft.flags.add('judge-denied');
+        draft.reasons.push(`the judge's narrowing cannot be applied within the boundary (${narrowed.refused.map((v) => v.arg).join(', ')}): denied`);
+        return;
+      }
       grant = narrowed.grant;
       if (narrowed.narrowed) {
         decision = 'narrow';
         draft.flags.add('judge-narrowed');
-      }
-      if (narrowed.refused.length > 0 && draft.judge) {
-        draft.judge = { ...draft.judge, refused: narrowed.refused.map(describeViolation) };
-        draft.reasons.push(`narrowing refused by the boundary: ${narrowed.refused.map((v) => v.arg).join(', ')}`);
       }
     }
     if (this.#askBelow !== undefined && verdict.confidence < this.#askBelow) {

@@ -57,6 +57,8 @@ export interface Decision {
   readonly judge?: JudgeSummary | undefined;
   readonly flags: readonly Flag[];
   readonly onJudgeFailure: 'deny' | 'allow';
+  /** The audience policy names for this call's credentials, when it names one. */
+  readonly audience?: string | undefined;
   readonly credentialTtlSeconds: number;
   readonly timings: Timings;
 }

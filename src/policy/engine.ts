@@ -59,7 +59,8 @@ function errorText(e: unknown): string {
 function combineBoundaries(rules: readonly CompiledRule[]): Boundary {
   if (rules.length === 1) return rules[0]!.boundary;
   let scopes: string[] | undefined;
-  const args: Record<string, ArgConstraint[]> = {};
+  // No prototype: an argument path is only ever an own key.
+  const args: Record<string, ArgConstraint[]> = Object.create(null) as Record<string, ArgConstraint[]>;
   const seen = new Map<string, Set<string>>();
   for (const r of rules) {
     if (r.declaresScopes) scopes = scopes === undefined ? [...r.boundary.scopes] : scopes.filter((s) => r.boundary.scopes.includes(s));
@@ -175,9 +176,11 @@ export class PolicySet implements PolicyEngine {
           activation ??= celActivation(input);
           holds = rule.condition.evaluate(activation);
         } catch (e) {
-          holds = rule.effect === 'deny';
+          // Fail closed: a rule that would restrict the call (deny, ask, judge) counts as matched, so an agent cannot
+          // dodge it by sending arguments of a type its condition does not expect; only an allow rule is skipped.
+          holds = rule.effect !== 'allow';
           (notes ??= []).push(
-            `rule ${rule.id}: condition failed at runtime (${errorText(e)}); ${holds ? 'counted as matched (a deny rule fails closed)' : 'counted as not matched'}`,
+            `rule ${rule.id}: condition failed at runtime (${errorText(e)}); ${holds ? `counted as matched (a ${rule.effect} rule fails closed)` : 'counted as not matched'}`,
           );
         }
         if (!holds) continue;

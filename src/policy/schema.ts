@@ -82,9 +82,15 @@ export const ArgConstraintSchema = z
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: '`min` must not exceed `max`' })
   .describe('Constraints on one argument (keys are argument paths like `path` or `options.limit`).');
 
+/** Names that reach object plumbing rather than an argument. */
+const RESERVED_PATH_PARTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const ArgPath = z
   .string()
-  .regex(/^[^.\s]{1,128}(\.[^.\s]{1,128}){0,7}$/, 'must be an argument name or a dotted path of at most 8 parts');
+  .regex(/^[^.\s]{1,128}(\.[^.\s]{1,128}){0,7}$/, 'must be an argument name or a dotted path of at most 8 parts')
+  .refine((p) => !p.split('.').some((part) => RESERVED_PATH_PARTS.has(part)), {
+    message: 'an argument path may not use __proto__, constructor or prototype',
+  });
 
 const PrincipalMatch = z
   .strictObject({

