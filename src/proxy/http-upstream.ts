@@ -37,7 +37,8 @@ export class HttpUpstreamLink implements Link {
   constructor(url: URL, options: HttpUpstreamOptions = {}) {
     this.credentialHeader = (options.credentialHeader ?? 'authorization').toLowerCase();
     const baseFetch = options.fetch ?? fetch;
-    const hooked: typeof fetch = (input, init) => baseFetch(input, this.withCredential(init));
+    // No redirects: a credential header meant for this upstream must never follow a redirect to another origin.
+    const hooked: typeof fetch = (input, init) => baseFetch(input, { ...this.withCredential(init), redirect: 'error' });
     this.transport = new StreamableHTTPClientTransport(url, {
       fetch: hooked,
       ...(options.headers ? { requestInit: { headers: { ...options.headers } } } : {}),

@@ -99,9 +99,14 @@ type UpstreamAnswer =
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'oversized'; readonly size: number };
 
+/** How long a finished call's credential stays in the scrub set at least (it usually expires within seconds). */
+const RECENT_SECRET_MS = 5 * 60_000;
+
 interface CallState {
   cancelled: boolean;
   upstreamId: RequestId | undefined;
+  /** The client has its answer: nothing more may be sent for this id (an audit failure after it is only logged). */
+  answered: boolean;
   /** A 2026-era request: results the proxy writes itself carry `resultType`. */
   readonly modern: boolean;
 }
@@ -139,6 +144,8 @@ export class Router {
   private readonly calls = new Map<RequestId, CallState>();
   /** Credential strings of the calls in flight upstream, by upstream request id: scrubbed from all upstream traffic meanwhile. */
   private readonly callSecrets = new Map<RequestId, readonly string[]>();
+  /** Credentials of finished calls, kept in the scrub set until they expire: an upstream may echo one later. */
+  private readonly recentSecrets = new Map<string, number>();
   private readonly staticSecrets: readonly string[];
   private readonly progressOwners = new Map<string | number, RequestId>();
   private ownIds = 0;
@@ -260,6 +267,12 @@ export class Router {
   }
 
   private clientNotification(n: JsonRpcNotification, frame: string | undefined): void {
+    // A request sent without an id (a `tools/call` "notification") would reach a lax upstream unguarded and
+    // unaudited: only real notifications pass.
+    if (!n.method.startsWith('notifications/')) {
+      this.log('warn', `dropped a client message without an id whose method is not a notification (${n.method.slice(0, 64)})`);
+      return;
+    }
     if (n.method === 'notifications/cancelled') {
       const id = n.params?.requestId;
       if (typeof id === 'string' || typeof id === 'number') {
@@ -326,7 +339,8 @@ export class Router {
     let value = raw;
     let frame = rawFrame;
     const secrets = this.activeSecrets();
-    if (secrets.length > 0 && (rawFrame === undefined || secrets.some((s) => rawFrame.includes(s) || rawFrame.includes(JSON.stringify(s).slice(1, -1))))) {
+    // Always on the parsed value: the frame may spell a secret with JSON escapes (`\/`, `\u0026`) no text search sees.
+    if (secrets.length > 0) {
       const clean = scrub(value, secrets);
       if (clean !== value) {
         value = clean;
@@ -477,7 +491,7 @@ export class Router {
     this.stats.calls++;
     const version = meta?.[MODERN_VERSION_META_KEY];
     const modern = typeof version === 'string' && version >= FIRST_MODERN_VERSION;
-    const state: CallState = { cancelled: false, upstreamId: undefined, modern };
+    const state: CallState = { cancelled: false, upstreamId: undefined, answered: false, modern };
     this.calls.set(req.id, state);
     this.lastCall = req.id;
     const session = this.o.session;
@@ -548,6 +562,10 @@ export class Router {
       });
     } finally {
       this.callSecrets.delete(upstreamId);
+      if (callSecrets.length > 0) {
+        const until = Math.max(credential?.expiresAt ?? 0, this.clock.now() + RECENT_SECRET_MS);
+        for (const secret of callSecrets) this.recentSecrets.set(secret, until);
+      }
     }
     if (token !== undefined) this.forgetProgress(req.id);
 
@@ -557,6 +575,7 @@ export class Router {
       case 'lost':
         throw new IntentguardError('IG_UPSTREAM', answer.reason);
       case 'oversized':
+        state.answered = true;
         this.sendClient(toolError(req.id, state.modern, `The tool's answer (${answer.size} characters) exceeds the proxy's message size limit.`));
         return { ok: false, result: null, error: 'upstream answer over the size limit' };
     }
@@ -566,6 +585,7 @@ export class Router {
     const res = answer.message;
     const ran: ToolCall = { ...call, args: finalArgs };
     if (isErrorResponse(res)) {
+      state.answered = true;
       this.sendClient(scrub({ ...res, id: req.id }, [...callSecrets, ...this.staticSecrets]));
       this.o.session.recordResult(ran, undefined);
       return { ok: false, result: null, error: `upstream error ${res.error.code}` };
@@ -574,6 +594,7 @@ export class Router {
     const clean = secrets.length > 0 ? scrub(res.result, secrets) : res.result;
     const changed = changedArgs(call.args, finalArgs);
     const result = changed.length > 0 ? withNarrowingNote(clean, changed) : clean;
+    state.answered = true;
     if (result === res.result && upstreamId === req.id && answer.frame !== undefined) this.sendClient(res, answer.frame);
     else this.sendClient(resultResponse(req.id, result));
     this.o.session.recordResult(ran, resultText(clean, this.o.maxResultText ?? 65_536));
@@ -593,6 +614,12 @@ export class Router {
   }
 
   private callFailed(req: JsonRpcRequest, state: CallState, e: unknown): void {
+    if (state.answered) {
+      // The call ran and the client has its result; the failure came after (the outcome record could not be
+      // written). A second answer would tell the agent the call did not run.
+      this.log('error', `after answering the call: ${isIntentguardError(e) ? e.code : 'internal error'}`);
+      return;
+    }
     if (isIntentguardError(e) && e.code === 'IG_UPSTREAM') {
       this.sendClient(toolError(req.id, state.modern, `The upstream server failed before answering (${e.message}); the call may or may not have taken effect.`));
       return;
@@ -660,9 +687,14 @@ export class Router {
 
   /** Every credential string that must not travel from the upstream to the client right now. */
   private activeSecrets(): readonly string[] {
-    if (this.callSecrets.size === 0) return this.staticSecrets;
+    if (this.callSecrets.size === 0 && this.recentSecrets.size === 0) return this.staticSecrets;
     const out = [...this.staticSecrets];
     for (const list of this.callSecrets.values()) out.push(...list);
+    const now = this.clock.now();
+    for (const [secret, until] of this.recentSecrets) {
+      if (until < now) this.recentSecrets.delete(secret);
+      else out.push(secret);
+    }
     return out;
   }
 

@@ -102,11 +102,14 @@ export class ChildProcessLink implements Link {
   }
 
   async send(message: JsonRpcMessage): Promise<void> {
-    this.sendFrame(JSON.stringify(message), message);
+    this.sendFrame(safeJson(message), message);
   }
 
   sendFrame(frame: string, message: JsonRpcMessage): void {
     if (this.state === 'closed') return;
+    // JSON allows a raw carriage return (and U+2028/2029/0085) as whitespace, but line readers of other stacks
+    // split on them: such a frame could smuggle a second message past the router. Send our own serialisation.
+    if (LINE_BREAKERS.test(frame)) frame = safeJson(message);
     this.observe(message);
     if (this.state === 'ready') {
       this.write(frame);
@@ -252,6 +255,11 @@ export class ChildProcessLink implements Link {
     this.state = 'down';
     this.release();
     this.log('warn', `${reason}; restarting`);
+    // Messages queued for the child that died were never delivered, and the reset below reports their calls as
+    // lost: they must not run on the next child (a retried call would take effect twice).
+    this.queue = [];
+    this.queueChars = 0;
+    clearTimeout(this.queueTimer);
     this.onreset?.(reason);
     this.scheduleRestart(generation, reason);
   }
@@ -324,4 +332,12 @@ export class ChildProcessLink implements Link {
     clearTimeout(this.queueTimer);
     this.onreset?.(reason);
   }
+}
+
+/** Characters some line readers treat as line ends; none may appear raw in a frame sent to a child. */
+const LINE_BREAKERS = /[\r\u2028\u2029\u0085]/;
+
+/** JSON for one line: `JSON.stringify` escapes CR and LF; the other line breakers are escaped here. */
+function safeJson(message: JsonRpcMessage): string {
+  return JSON.stringify(message).replace(/[\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

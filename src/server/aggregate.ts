@@ -352,6 +352,9 @@ export class Aggregator {
   }
 
   #clientNotification(n: JsonRpcNotification): void {
+    // A request without an id (a `tools/call` "notification") would reach every upstream unguarded: only real
+    // notifications pass.
+    if (!n.method.startsWith('notifications/')) return;
     if (n.method === 'notifications/cancelled') {
       const requestId = n.params?.requestId;
       for (const [id, p] of this.#pending) {

@@ -122,7 +122,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         rules: policy.size,
         sources: policy.sources.length,
         embeddedDefault: runtime.policyPaths.length === 0,
-        ...(lastReload ? { lastReload } : {}),
+        // Unauthenticated: the outcome only, never the error (it names files and lines of the policy set).
+        ...(lastReload ? { lastReload: { ok: lastReload.ok, at: lastReload.at } } : {}),
       },
       audit: { writable: auditWritable },
     });

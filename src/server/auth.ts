@@ -161,7 +161,8 @@ export class AgentAuthenticator {
     if (!principal) return undefined;
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     return Object.freeze({
-      id: `jwt:${payload.iss ?? ''}#${principal.agent ?? ''}${principal.user === undefined ? '' : `/${principal.user}`}`,
+      // An unambiguous encoding: agent `a/b` with no user and agent `a` with user `b` must not share an identity.
+      id: `jwt:${JSON.stringify([payload.iss ?? '', principal.agent ?? null, principal.user ?? null])}`,
       method: 'jwt',
       principal,
       mayOverridePrincipal: jwt.override_scope !== undefined && scopes.includes(jwt.override_scope),

@@ -43,6 +43,11 @@ export class MemoryLink implements Link {
     this.onmessage?.(value, undefined, JSON.stringify(value));
   }
 
+  /** The peer sends exactly this text (the router gets the frame as written, and its parse). */
+  deliverFrame(frame: string): void {
+    this.onmessage?.(JSON.parse(frame) as unknown, undefined, frame);
+  }
+
   problem(p: LinkProblem): void {
     this.onproblem?.(p);
   }

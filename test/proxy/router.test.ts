@@ -261,6 +261,27 @@ describe('Router: tools/call through the guard', () => {
     expect(JSON.stringify(audit.records)).not.toContain(secret);
   });
 
+  it('keeps scrubbing a credential after its call finished, also when the upstream escapes it (regression)', async () => {
+    const secret = 'tok/0123456789abcdef';
+    const issuer: Issuer = {
+      kind: 'jwt',
+      async issue(): Promise<Credential> {
+        return { id: 'cred-2', kind: 'jwt', scopes: ['echo:use'], audience: 'aud', expiresAt: 0, secret: new SecretValue(secret) };
+      },
+    };
+    const { client, upstream } = await setup({ issuer });
+    client.deliver(call(8, 'leak'));
+    await answerToolList(upstream);
+    await upstream.next();
+    upstream.deliver({ jsonrpc: '2.0', id: 8, result: { content: [{ type: 'text', text: 'done' }] } });
+    await client.next();
+    // Later, outside the call, and spelled with a JSON escape (`\/`) that a text search of the frame misses.
+    upstream.deliverFrame(`{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"saw tok\\/0123456789abcdef"}}`);
+    const note = await client.next();
+    expect(JSON.stringify(note)).not.toContain('0123456789abcdef');
+    expect(JSON.stringify(note)).toContain('[REDACTED]');
+  });
+
   it('a call cancelled while it is being judged never reaches the upstream', async () => {
     const { client, upstream } = await setup();
     client.deliver(call(7, 'echo', { message: 'x' }));
@@ -396,5 +417,17 @@ describe('Router: human approval', () => {
     await answerToolList(upstream);
     expect(await client.next()).toMatchObject({ id: 1, result: { isError: true } });
     expect(audit.ofType('approval')[0]).toMatchObject({ answer: 'unsupported' });
+  });
+});
+
+describe('Router: requests disguised as notifications', () => {
+  it('drops a tools/call sent without an id: it would reach the upstream unguarded (regression)', async () => {
+    const { client, upstream, audit } = await setup();
+    client.deliver({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'write_note', arguments: { text: 'x' } } });
+    client.deliver({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    const first = await upstream.next();
+    expect(first.method).toBe('notifications/roots/list_changed');
+    expect(upstream.sent.some((m) => m.method === 'tools/call')).toBe(false);
+    expect(audit.records).toHaveLength(0);
   });
 });
