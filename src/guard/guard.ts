@@ -285,7 +285,7 @@ export class Guard {
       type: 'outcome',
       txn: decision.txn,
       ok: outcome.ok,
-      executed: true,
+      executed: outcome.executed ?? true,
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
       credential: credentialSummary(credential),
       timings: { credentialsMs, executeMs },
@@ -416,7 +416,7 @@ export class Guard {
     const judge = this.#judge;
     if (!judge) return undefined;
     const input: JudgeInput = {
-      task: session.task || request.task,
+      task: request.task || session.task,
       principal: request.principal,
       history: request.history ?? session.history,
       call: request.call,

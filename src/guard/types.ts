@@ -76,6 +76,8 @@ export interface Timings {
 /** What the upstream leg returns, as far as the guard cares. */
 export interface ExecutionOutcome<R> {
   readonly ok: boolean;
+  /** False when the call never reached the upstream (cancelled before it ran). Default true. */
+  readonly executed?: boolean | undefined;
   readonly result: R;
   readonly error?: string | undefined;
 }

@@ -253,12 +253,14 @@ export class Router {
 
   private forwardRequest(req: JsonRpcRequest, frame: string | undefined, kind: 'pass' | 'initialize' | 'tools/list'): void {
     let upstreamId: RequestId = req.id;
-    let message: JsonRpcMessage = req;
+    const own = withoutOwnMeta(req);
+    let message: JsonRpcMessage = own;
     const remapped = this.collides(req.id, this.toUpstream);
     if (remapped) {
       upstreamId = this.nextOwnId();
-      message = { ...req, id: upstreamId };
+      message = { ...own, id: upstreamId };
     }
+    if (own !== req) frame = undefined;
     const token = progressToken(req.params);
     if (token !== undefined) this.progressOwners.set(token, req.id);
     this.toUpstream.set(upstreamId, { kind, clientId: req.id, remapped, related: token === undefined ? undefined : req.id });
@@ -299,7 +301,8 @@ export class Router {
         }
       }
     }
-    this.sendUpstream(n, frame);
+    const own = withoutOwnMeta(n);
+    this.sendUpstream(own, own === n ? frame : undefined);
   }
 
   private clientResponse(res: JsonRpcResponse, frame: string | undefined): void {
@@ -509,7 +512,8 @@ export class Router {
         sessionId: session.id,
         call,
         principal: this.o.principal ?? session.principal,
-        task: session.task,
+        // The task as this call carried it, captured before any await: a concurrent call may set another.
+        task: task ?? session.task,
         tool: entry?.spec,
         preDeny: this.pinDenial(name, entry),
         subjectToken: this.o.subjectToken?.(),
@@ -540,12 +544,15 @@ export class Router {
     finalArgs: Readonly<Record<string, unknown>>,
     credential: Credential | undefined,
   ): Promise<ExecutionOutcome<null>> {
-    if (state.cancelled) return { ok: false, result: null, error: 'cancelled by the client before it ran' };
+    if (state.cancelled) return { ok: false, executed: false, result: null, error: 'cancelled by the client before it ran' };
     if (this.closed) throw new IntentguardError('IG_UPSTREAM', 'the proxy is shutting down');
     const upstreamId = this.collides(req.id, this.toUpstream) ? this.nextOwnId() : req.id;
     state.upstreamId = upstreamId;
     const forwardMeta = this.upstreamMeta(meta, credential);
     const upParams: Record<string, unknown> = { ...params, arguments: finalArgs };
+    // Task-augmented execution would deliver the result later through `tasks/result`, past the scrubbing and the
+    // provenance ledger: a guarded call always runs to its answer.
+    delete upParams.task;
     if (forwardMeta === undefined) delete upParams._meta;
     else upParams._meta = forwardMeta;
     const token = progressToken(params);
@@ -968,4 +975,15 @@ function withNarrowingNote(result: Record<string, unknown>, changed: string[]): 
     content: [...content, { type: 'text', text: `[intentguard] this call ran with narrowed arguments (${changed.join(', ')}) to stay within the task's boundary.` }],
     _meta: { ...meta, [DECISION_META_KEY]: { decision: 'narrow', changed } },
   };
+}
+
+/**
+ * The message without client-supplied `_meta["intentguard/…"]` keys: only intentguard writes those (the credential,
+ * the decision), so a client can forge none of them for the upstream. The same object when there are none.
+ */
+function withoutOwnMeta<M extends JsonRpcRequest | JsonRpcNotification>(message: M): M {
+  const meta = message.params?._meta;
+  if (!isPlainObject(meta) || !Object.keys(meta).some((k) => k.startsWith('intentguard/'))) return message;
+  const clean = Object.fromEntries(Object.entries(meta).filter(([k]) => !k.startsWith('intentguard/')));
+  return { ...message, params: { ...message.params, _meta: clean } };
 }

@@ -431,3 +431,19 @@ describe('Router: requests disguised as notifications', () => {
     expect(audit.records).toHaveLength(0);
   });
 });
+
+describe('Router: intentguard/ _meta keys belong to intentguard', () => {
+  it('strips client-supplied intentguard/ keys from every forwarded message, not only tools/call', async () => {
+    const { client, upstream } = await setup();
+    client.deliver({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'resources/read',
+      params: { uri: 'file:///a', _meta: { 'intentguard/credential': { token: 'forged', scopes: ['admin'] }, progressToken: 'p1' } },
+    });
+    const up = await upstream.next();
+    expect(up).toEqual({ jsonrpc: '2.0', id: 3, method: 'resources/read', params: { uri: 'file:///a', _meta: { progressToken: 'p1' } } });
+    client.deliver({ jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: { 'intentguard/task': 'forged' } } });
+    expect(await upstream.next()).toEqual({ jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { _meta: {} } });
+  });
+});
