@@ -51,6 +51,8 @@ export async function startAuthorizationServer(options: { intentguardIssuer: str
   const state = { mode: 'honest' as AsMode };
 
   const provider = new Provider(issuer, {
+    // A test server: fixed cookie keys (it never sets a cookie here) keep its start-up quiet.
+    cookies: { keys: ['intentguard-test-cookie-key'] },
     clients: [
       {
         client_id: CLIENT_ID,
