@@ -109,7 +109,7 @@ export class ChildProcessLink implements Link {
     if (this.state === 'closed') return;
     // JSON allows a raw carriage return (and U+2028/2029/0085) as whitespace, but line readers of other stacks
     // split on them: such a frame could smuggle a second message past the router. Send our own serialisation.
-    if (LINE_BREAKERS.test(frame)) frame = safeJson(message);
+    frame = lineSafeFrame(frame, message);
     this.observe(message);
     if (this.state === 'ready') {
       this.write(frame);
@@ -336,6 +336,11 @@ export class ChildProcessLink implements Link {
 
 /** Characters some line readers treat as line ends; none may appear raw in a frame sent to a child. */
 const LINE_BREAKERS = /[\r\u2028\u2029\u0085]/;
+
+/** The frame itself, or our own serialisation when the frame holds a raw line breaker. */
+export function lineSafeFrame(frame: string, message: JsonRpcMessage): string {
+  return LINE_BREAKERS.test(frame) ? safeJson(message) : frame;
+}
 
 /** JSON for one line: `JSON.stringify` escapes CR and LF; the other line breakers are escaped here. */
 function safeJson(message: JsonRpcMessage): string {

@@ -89,3 +89,18 @@ describe('ChildProcessLink.start from an I/O callback', () => {
     expect(started).toBe('started');
   });
 });
+
+describe('frames sent to a child', () => {
+  it('never carry a raw line breaker that a line reader could split a second message out of (regression)', async () => {
+    const { lineSafeFrame } = await import('../../src/proxy/stdio-upstream.js');
+    const frame = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"a"}}';
+    // JSON whitespace may be a raw CR; a string may hold a raw U+2028: both split lines in some readers.
+    const hostile = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":\r"a\u2028b"\r}}`;
+    const message = JSON.parse(hostile) as Parameters<typeof lineSafeFrame>[1];
+    const safe = lineSafeFrame(hostile, message);
+    expect(safe).not.toMatch(/[\r\n\u2028\u2029\u0085]/);
+    expect(JSON.parse(safe)).toEqual(message);
+    // An ordinary frame travels as it came.
+    expect(lineSafeFrame(frame, JSON.parse(frame) as Parameters<typeof lineSafeFrame>[1])).toBe(frame);
+  });
+});

@@ -115,6 +115,19 @@ describe('agent authentication', () => {
     expect(JSON.stringify(await fx.records())).not.toContain(jwt);
   });
 
+  it('gives different principals different identities, however their names are cut (regression: a/b vs a with user b)', async () => {
+    const { AgentAuthenticator } = await import('../../src/server/auth.js');
+    const auth = await AgentAuthenticator.create({ api_keys: [], required: true, jwt: { issuer: ISSUER, audience: AUDIENCE, jwks_url: jwksUrl } });
+    const idOf = async (claims: Record<string, unknown>) => {
+      const out = await auth.authenticate({ authorization: `Bearer ${await token(claims)}` });
+      if (!out.ok) throw new Error('not authenticated');
+      return out.identity.id;
+    };
+    const agentWithSlash = await idOf({ sub: 'a/b' });
+    const agentAndUser = await idOf({ sub: 'b', azp: 'a' });
+    expect(agentWithSlash).not.toBe(agentAndUser);
+  });
+
   it('rejects an expired JWT, a wrong audience, a wrong issuer and a foreign signature', async () => {
     const expired = await token({ sub: 'alice' }, { exp: Math.floor(Date.now() / 1000) - 3600 });
     const wrongAud = await token({ sub: 'alice' }, { aud: 'https://elsewhere.test' });
