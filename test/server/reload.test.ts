@@ -53,6 +53,9 @@ describe('policy hot reload', () => {
     expect(failed.ok).toBe(false);
     expect(failed.error?.code).toMatch(/^IG_(POLICY_INVALID|CEL_INVALID)$/);
     expect(await listDecision(fx)).toBe('allow');
+    // /healthz is open to anyone: it says a reload failed, never where (files and lines of the policy set).
+    const unhealthy = (await fx.app.inject({ method: 'GET', url: '/healthz' })).json() as { policy: { lastReload: Record<string, unknown> } };
+    expect(unhealthy.policy.lastReload).toEqual({ ok: false, at: expect.any(String) });
     writeFileSync(fx.policyFile, DENY_LIST);
     expect((await fx.app.intentguard.reloadPolicies()).ok).toBe(true);
     expect(await listDecision(fx)).toBe('deny');
