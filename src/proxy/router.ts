@@ -99,8 +99,10 @@ type UpstreamAnswer =
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'oversized'; readonly size: number };
 
-/** How long a finished call's credential stays in the scrub set at least (it usually expires within seconds). */
-const RECENT_SECRET_MS = 5 * 60_000;
+/** How long a finished call's credential without an expiry stays in the scrub set. */
+const RECENT_SECRET_MS = 60_000;
+/** Most finished calls' credentials kept in the scrub set (the oldest go first). */
+const MAX_RECENT_SECRETS = 256;
 
 interface CallState {
   cancelled: boolean;
@@ -570,8 +572,19 @@ export class Router {
     } finally {
       this.callSecrets.delete(upstreamId);
       if (callSecrets.length > 0) {
-        const until = Math.max(credential?.expiresAt ?? 0, this.clock.now() + RECENT_SECRET_MS);
-        for (const secret of callSecrets) this.recentSecrets.set(secret, until);
+        // Until the credential expires (it is useless after), or a short window when it carries no expiry. The set is
+        // bounded: every upstream message is scrubbed against it, so it must not grow with the call rate.
+        const now = this.clock.now();
+        const until = (credential?.expiresAt ?? 0) > now ? (credential?.expiresAt ?? 0) : now + RECENT_SECRET_MS;
+        for (const secret of callSecrets) {
+          this.recentSecrets.delete(secret);
+          this.recentSecrets.set(secret, until);
+        }
+        while (this.recentSecrets.size > MAX_RECENT_SECRETS) {
+          const oldest = this.recentSecrets.keys().next().value;
+          if (oldest === undefined) break;
+          this.recentSecrets.delete(oldest);
+        }
       }
     }
     if (token !== undefined) this.forgetProgress(req.id);
